@@ -1,0 +1,96 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The single registry of error codes that the platform answers with. Every error a caller can
+ * see is made by one of the factories below, so that it always carries `extensions.code`
+ * (and the README's error table can be written from this list).
+ */
+export const ErrorCode = {
+  /** No token, or a token that fails verification. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller holds no grant for the field or row. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The input fails validation; `extensions.field` names the offending argument or column. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The audit trail cannot be written, so no data is released. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** Anything unexpected; the message is generic and the details stay in the server log. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const errorDescriptions: Record<ErrorCode, string> = {
+  UNAUTHENTICATED: 'No bearer token, or one that is expired, tampered with or issued for another audience.',
+  FORBIDDEN: 'The caller has no grant covering this field or record.',
+  BAD_USER_INPUT: 'An argument or input value is invalid; `extensions.field` names it.',
+  AUDIT_UNAVAILABLE: 'The audit trail could not record the read, so the data was withheld.',
+  INTERNAL_SERVER_ERROR: 'An unexpected failure; the server log has the details.',
+};
+
+export function badUserInput(field: string, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(`${field}: ${message}`, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, field, ...extra },
+  });
+}
+
+export function unauthenticated(message = 'A valid bearer token is required.'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
+}
+
+export function forbidden(message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, ...extra } });
+}
+
+export function auditUnavailable(): GraphQLError {
+  return new GraphQLError('The audit trail is unavailable; no data was released.', {
+    extensions: { code: ErrorCode.AUDIT_UNAVAILABLE },
+  });
+}
+
+export function internalError(): GraphQLError {
+  return new GraphQLError('Internal server error.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
+}
+
+/** Codes that a server may pass through to the caller unchanged; anything else is masked. */
+const publicCodes = new Set<string>(Object.values(ErrorCode));
+
+export function isPublicCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && publicCodes.has(code);
+}
+
+/** Apollo Server's own request-level codes, which are safe to show as they are. */
+const requestCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+interface FormattedError {
+  message: string;
+  locations?: ReadonlyArray<{ line: number; column: number }>;
+  path?: ReadonlyArray<string | number>;
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * `formatError` for every server of the platform: errors with a registered code pass (without
+ * a stack trace); anything else is logged and answered with a generic INTERNAL_SERVER_ERROR, so
+ * that no SQL, stack or file path reaches a caller.
+ */
+export function maskError<T extends FormattedError>(formatted: T, error: unknown, log: (error: unknown) => void = console.error): T {
+  const code = formatted.extensions?.code;
+  if (isPublicCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR || (typeof code === 'string' && requestCodes.has(code))) {
+    const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log(error);
+  return {
+    ...formatted,
+    message: 'Internal server error.',
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

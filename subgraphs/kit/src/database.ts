@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { StatementCounter } from './statement-counter';
+
+/** A service's drizzle handle. Queries use the typed query builder over the table objects. */
+export type Database = NodePgDatabase<Record<string, unknown>>;
+
+export interface ServiceDatabase {
+  db: Database;
+  pool: pg.Pool;
+  statements: StatementCounter;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
+  /** Connection URL of this service's own database. */
+  url: string;
+  /** The PostgreSQL schema that holds this service's tables (and names its migrations table). */
+  pgSchema: string;
+  /** Folder of the committed drizzle migrations. */
+  migrationsFolder: string;
+  schema: TSchema;
+  poolSize?: number;
+}
+
+/** Connects, applies the committed migrations, and counts statements from then on. */
+export async function openDatabase<TSchema extends Record<string, unknown>>(options: OpenDatabaseOptions<TSchema>): Promise<ServiceDatabase> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const statements = new StatementCounter();
+  const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
+  await migrate(db, {
+    migrationsFolder: resolve(options.migrationsFolder),
+    // One migrations table per service: in the embedded default all services share a database.
+    migrationsSchema: 'drizzle',
+    migrationsTable: `__migrations_${options.pgSchema}`,
+  });
+  statements.total = 0;
+  return { db, pool, statements, close: () => pool.end() };
+}
+
+/**
+ * With a server URL (`DATABASE_URL`), each service has a database of its own, named after the
+ * URL's database and the service (`xiran` + `emissions` → `xiran_emissions`), created if missing.
+ */
+export function serviceDatabaseUrl(serverUrl: string, service: string): { url: string; database: string } {
+  const url = new URL(serverUrl);
+  const base = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'xiran';
+  const database = `${base}_${service.replace(/-/g, '_')}`;
+  url.pathname = `/${database}`;
+  return { url: url.toString(), database };
+}
+
+export async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`Refusing to create database with name ${database}`);
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${database}"`);
+      } catch (error) {
+        // Two services (or test files) may race to create it: a duplicate is success.
+        if ((error as { code?: string }).code !== '42P04' && (error as { code?: string }).code !== '23505') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${database}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}

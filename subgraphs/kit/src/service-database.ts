@@ -1,0 +1,38 @@
+import { ensureDatabase, openDatabase, serviceDatabaseUrl, type ServiceDatabase } from './database';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import type { DatabaseTarget } from './config';
+
+export interface ServiceSchema<TSchema extends Record<string, unknown>> {
+  service: string;
+  pgSchema: string;
+  migrationsFolder: string;
+  schema: TSchema;
+}
+
+/** Opens a service's database wherever its configuration says it lives, migrated and ready. */
+export async function connectServiceDatabase<TSchema extends Record<string, unknown>>(
+  target: DatabaseTarget,
+  spec: ServiceSchema<TSchema>,
+): Promise<ServiceDatabase> {
+  let url: string;
+  let closeEmbedded: (() => Promise<void>) | undefined;
+  if (target.kind === 'url') {
+    url = target.url;
+  } else if (target.kind === 'server') {
+    const derived = serviceDatabaseUrl(target.serverUrl, spec.service);
+    await ensureDatabase(target.serverUrl, derived.database);
+    url = derived.url;
+  } else {
+    const embedded = await startEmbeddedPostgres({ dataDir: target.dataDir });
+    url = embedded.url;
+    closeEmbedded = embedded.close;
+  }
+  const database = await openDatabase({ url, pgSchema: spec.pgSchema, migrationsFolder: spec.migrationsFolder, schema: spec.schema });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await closeEmbedded?.();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { sql } from 'drizzle-orm';
+import { maskError } from '@xiran/auth';
+import type { ServiceDatabase } from './database';
+import type { ServiceConfig } from './config';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** The subgraph's name, as in the supergraph (`registration`, `social-insurance`, ...). */
+  name: string;
+  typeDefs: DocumentNode;
+  /** Resolver objects by type; `__resolveReference` is typed by each subgraph, so kept loose here. */
+  resolvers: Record<string, object>;
+  /** Builds the per-request context (fresh DataLoaders every request). */
+  context: (request: express.Request) => Promise<TContext>;
+  /** The service's database: `/health` pings it, `/metrics` reports its statement count. */
+  database: ServiceDatabase;
+}
+
+export interface SubgraphServer {
+  name: string;
+  app: express.Express;
+  apollo: ApolloServer<BaseContext>;
+  httpServer: http.Server;
+  /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** An HTTP subgraph: POST /graphql, GET /health, GET /metrics. Creating it opens nothing. */
+export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]),
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskError(formatted, error, (e) => console.error(`[${options.name}]`, e)),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here: traces would only cost time.
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await options.database.db.execute(sql`select 1`);
+      res.json({ status: 'ok', service: options.name });
+    } catch {
+      res.status(503).json({ status: 'unavailable', service: options.name });
+    }
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain').send(`xiran_sql_statements_total{service="${options.name}"} ${options.database.statements.total}\n`);
+  });
+
+  let started = false;
+  return {
+    name: options.name,
+    app,
+    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    httpServer,
+    async listen(port, host = '127.0.0.1') {
+      if (!started) {
+        await apollo.start();
+        app.use('/graphql', express.json({ limit: '10mb' }), expressMiddleware(apollo, { context: ({ req }) => options.context(req) }));
+        started = true;
+      }
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      const address = httpServer.address() as AddressInfo;
+      return `http://${host}:${address.port}/graphql`;
+    },
+    async stop() {
+      if (started) await apollo.stop();
+      else if (httpServer.listening) await new Promise((resolve) => httpServer.close(resolve));
+    },
+  };
+}
+
+/**
+ * The body of every subgraph's `index.ts`: read config, open the database, listen, and close
+ * cleanly on SIGINT / SIGTERM.
+ */
+export async function runSubgraph(options: {
+  config: ServiceConfig;
+  connect: (config: ServiceConfig) => Promise<ServiceDatabase>;
+  create: (database: ServiceDatabase) => SubgraphServer;
+}): Promise<void> {
+  const database = await options.connect(options.config);
+  const server = options.create(database);
+  const url = await server.listen(options.config.port, options.config.host);
+  console.log(`${server.name} subgraph ready at ${url}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void server
+        .stop()
+        .then(() => database.close())
+        .finally(() => process.exit(0));
+    });
+  }
+}

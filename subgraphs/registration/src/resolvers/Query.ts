@@ -1,0 +1,34 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
+import type { RegistrationContext } from '../context';
+import { operatorPage, registrationStatistics, type OperatorFilter } from '../db/queries';
+
+export const Query = {
+  operator(_: unknown, args: { uscc: string }, ctx: RegistrationContext, info: GraphQLResolveInfo) {
+    requireUscc('uscc', args.uscc);
+    return ctx.loaders.operator(requestedFields(info, 'Operator')).load(args.uscc);
+  },
+
+  async operators(
+    _: unknown,
+    args: { first?: number | null; after?: string | null; filter?: OperatorFilter | null },
+    ctx: RegistrationContext,
+    info: GraphQLResolveInfo,
+  ) {
+    const { limit, afterKey } = pageWindow(args.first, args.after);
+    const filter = { ...args.filter, district: optionalDistrict('filter.district', args.filter?.district) };
+    const { rows, totalCount } = await operatorPage(ctx.db, {
+      filter,
+      limit,
+      afterKey,
+      parts: requestedFields(info, 'Operator', ['nodes']),
+      withTotal: requestedFields(info, 'OperatorConnection').has('totalCount'),
+    });
+    return toConnection(rows, limit, (row) => row.uscc, totalCount);
+  },
+
+  async registrationStatistics(_: unknown, args: { district?: string | null }, ctx: RegistrationContext) {
+    const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district));
+    return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
+  },
+};
