@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -20,7 +20,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Resolver objects by type; `__resolveReference` is typed by each subgraph, so kept loose here. */
   resolvers: Record<string, object>;
   /** Builds the per-request context (fresh DataLoaders every request). */
-  context: (request: express.Request) => Promise<TContext>;
+  context: (request: { headers: http.IncomingHttpHeaders }) => Promise<TContext>;
   /** The service's database: `/health` pings it, `/metrics` reports its statement count. */
   database: ServiceDatabase;
 }
@@ -30,6 +30,8 @@ export interface SubgraphServer {
   app: express.Express;
   apollo: ApolloServer<BaseContext>;
   httpServer: http.Server;
+  /** Runs an operation in-process, with the context a request with `headers` would get (tests). */
+  execute(query: string, variables?: Record<string, unknown>, headers?: http.IncomingHttpHeaders): Promise<ExecutionResult>;
   /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -64,14 +66,22 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   });
 
   let started = false;
+  let apolloStarted: Promise<void> | undefined;
+  const startApollo = () => (apolloStarted ??= apollo.start());
   return {
     name: options.name,
     app,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     httpServer,
+    async execute(query, variables = {}, headers = {}) {
+      await startApollo();
+      const response = await apollo.executeOperation({ query, variables }, { contextValue: await options.context({ headers }) });
+      if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used here');
+      return response.body.singleResult as ExecutionResult;
+    },
     async listen(port, host = '127.0.0.1') {
       if (!started) {
-        await apollo.start();
+        await startApollo();
         app.use('/graphql', express.json({ limit: '10mb' }), expressMiddleware(apollo, { context: ({ req }) => options.context(req) }));
         started = true;
       }
@@ -83,7 +93,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       return `http://${host}:${address.port}/graphql`;
     },
     async stop() {
-      if (started) await apollo.stop();
+      if (apolloStarted) await apollo.stop();
       else if (httpServer.listening) await new Promise((resolve) => httpServer.close(resolve));
     },
   };
