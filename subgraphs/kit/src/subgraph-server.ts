@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -27,6 +27,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
 
 export interface SubgraphServer {
   name: string;
+  /** The executable subgraph schema (with `_entities` and `_service`). */
+  schema: GraphQLSchema;
   app: express.Express;
   apollo: ApolloServer<BaseContext>;
   httpServer: http.Server;
@@ -41,8 +43,9 @@ export interface SubgraphServer {
 export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const app = express();
   const httpServer = http.createServer(app);
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]);
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]),
+    schema,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error(`[${options.name}]`, e)),
     plugins: [
@@ -70,6 +73,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const startApollo = () => (apolloStarted ??= apollo.start());
   return {
     name: options.name,
+    schema,
     app,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     httpServer,

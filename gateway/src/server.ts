@@ -1,0 +1,71 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import { maskError } from '@xiran/auth';
+import type { SubgraphName } from '@xiran/schema';
+import type { GatewayConfig } from './config';
+import { graphiqlRouter } from './graphiql';
+import { checkSubgraphs } from './health';
+
+export interface GatewayServer {
+  app: express.Express;
+  httpServer: http.Server;
+  /** Loads the supergraph, starts Apollo and listens (port 0: a free port). Returns the GraphQL URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The gateway over the committed supergraph. Creating it opens nothing. */
+export function createGatewayServer(config: GatewayConfig): GatewayServer {
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+    // The supergraph names each subgraph; where it listens is this gateway's configuration.
+    buildService: ({ name }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name as SubgraphName] }),
+  });
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer({
+    gateway,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo Sandbox, embedded from Apollo's CDN; /graphiql serves an offline IDE.
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+
+  app.get('/health', async (_req, res) => {
+    const health = await checkSubgraphs(config.subgraphUrls);
+    res.status(health.ok ? 200 : 503).json({ status: health.ok ? 'ok' : 'degraded', ...health });
+  });
+  app.use(graphiqlRouter());
+
+  let started = false;
+  return {
+    app,
+    httpServer,
+    async listen(port = config.port, host = config.host) {
+      if (!started) {
+        await apollo.start();
+        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ headers: req.headers }) }));
+        started = true;
+      }
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      return `http://${host}:${(httpServer.address() as AddressInfo).port}/graphql`;
+    },
+    async stop() {
+      if (started) await apollo.stop();
+    },
+  };
+}

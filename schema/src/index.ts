@@ -1,0 +1,2 @@
+export * from './subgraphs';
+export { composeSupergraph, readCommittedSupergraph } from './compose';

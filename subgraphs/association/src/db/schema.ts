@@ -1,0 +1,129 @@
+import { relations } from 'drizzle-orm';
+import { boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+
+/** Every table of this subgraph lives in its own PostgreSQL schema. */
+export const association = pgSchema('association');
+
+// Tables
+//
+// Three groups that a later authorization step grants separately: membership + credit grade
+// (`memberships`), credit score (`credit_scores` + `credit_score_dimensions`) and violation
+// leads (`leads`). Every row carries the operator's registered district for row filtering.
+
+export const membershipStatus = association.enum('membership_status', ['ACTIVE', 'SUSPENDED', 'LAPSED']);
+export const creditGrade = association.enum('credit_grade', ['AAA', 'AA', 'A', 'B', 'C']);
+export const leadType = association.enum('lead_type', [
+  'CONSUMER_RIGHTS',
+  'PRICE',
+  'PREPAID_CARD',
+  'UNLICENSED',
+  'VOC',
+  'HAZARDOUS_WASTE',
+  'SOCIAL_INSURANCE',
+  'OTHER',
+]);
+export const leadStatus = association.enum('lead_status', ['REPORTED', 'ACCEPTED', 'INVESTIGATING', 'CLOSED']);
+
+/** 会员: one row per member operator (current or former), with its current 信用等级 if any. */
+export const memberships = association.table(
+  'memberships',
+  {
+    uscc: varchar('uscc', { length: 18 }).primaryKey(),
+    district: varchar('district', { length: 8 }).notNull(),
+    memberNumber: varchar('member_number', { length: 20 }).notNull(),
+    since: date('since', { mode: 'string' }).notNull(),
+    status: membershipStatus('status').notNull(),
+    /** Null while the member has not been rated yet. */
+    grade: creditGrade('grade'),
+    gradeValidFrom: date('grade_valid_from', { mode: 'string' }),
+    gradeValidTo: date('grade_valid_to', { mode: 'string' }),
+    source: text('source').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('memberships_member_number_idx').on(t.memberNumber),
+    index('memberships_district_uscc_idx').on(t.district, t.uscc),
+    index('memberships_grade_uscc_idx').on(t.grade, t.uscc),
+    index('memberships_status_uscc_idx').on(t.status, t.uscc),
+  ],
+);
+
+/** 信用评分: the latest assessment's total (0-100). */
+export const creditScores = association.table(
+  'credit_scores',
+  {
+    uscc: varchar('uscc', { length: 18 }).primaryKey(),
+    district: varchar('district', { length: 8 }).notNull(),
+    total: doublePrecision('total').notNull(),
+    assessedOn: date('assessed_on', { mode: 'string' }).notNull(),
+    source: text('source').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [index('credit_scores_district_idx').on(t.district)],
+);
+
+/** 评分维度: one row per dimension of an operator's credit score (the primary key indexes uscc). */
+export const creditScoreDimensions = association.table(
+  'credit_score_dimensions',
+  {
+    uscc: varchar('uscc', { length: 18 })
+      .notNull()
+      .references(() => creditScores.uscc, { onDelete: 'cascade' }),
+    district: varchar('district', { length: 8 }).notNull(),
+    code: varchar('code', { length: 32 }).notNull(),
+    name: text('name').notNull(),
+    score: doublePrecision('score').notNull(),
+    weight: doublePrecision('weight').notNull(),
+    source: text('source').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'credit_score_dimensions_pk', columns: [t.uscc, t.code] }), index('credit_score_dimensions_district_idx').on(t.district)],
+);
+
+/** 违规线索: what the association saw and routed to a regulator, with the regulator's feedback. */
+export const leads = association.table(
+  'leads',
+  {
+    id: varchar('id', { length: 32 }).primaryKey(),
+    uscc: varchar('uscc', { length: 18 }).notNull(),
+    district: varchar('district', { length: 8 }).notNull(),
+    type: leadType('type').notNull(),
+    facts: text('facts').notNull(),
+    evidence: text('evidence').notNull(),
+    /** Agency code of the receiving regulator: market, environment or hrss. */
+    routedAgency: varchar('routed_agency', { length: 32 }).notNull(),
+    routedDistrict: varchar('routed_district', { length: 8 }).notNull(),
+    copyToCommerce: boolean('copy_to_commerce').notNull().default(true),
+    reportedOn: date('reported_on', { mode: 'string' }).notNull(),
+    feedbackDue: date('feedback_due', { mode: 'string' }).notNull(),
+    status: leadStatus('status').notNull(),
+    feedback: text('feedback'),
+    feedbackOn: date('feedback_on', { mode: 'string' }),
+    source: text('source').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('leads_uscc_idx').on(t.uscc),
+    index('leads_district_idx').on(t.district),
+    index('leads_routed_idx').on(t.routedAgency, t.routedDistrict, t.status),
+  ],
+);
+
+// Relations
+
+export const creditScoresRelations = relations(creditScores, ({ many }) => ({ dimensions: many(creditScoreDimensions) }));
+export const creditScoreDimensionsRelations = relations(creditScoreDimensions, ({ one }) => ({
+  creditScore: one(creditScores, { fields: [creditScoreDimensions.uscc], references: [creditScores.uscc] }),
+}));
+
+// Types
+
+export type MembershipRow = typeof memberships.$inferSelect;
+export type NewMembershipRow = typeof memberships.$inferInsert;
+export type CreditScoreRow = typeof creditScores.$inferSelect;
+export type NewCreditScoreRow = typeof creditScores.$inferInsert;
+export type CreditScoreDimensionRow = typeof creditScoreDimensions.$inferSelect;
+export type NewCreditScoreDimensionRow = typeof creditScoreDimensions.$inferInsert;
+export type LeadRow = typeof leads.$inferSelect;
+export type NewLeadRow = typeof leads.$inferInsert;
+export type CreditGradeValue = NonNullable<MembershipRow['grade']>;

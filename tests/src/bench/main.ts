@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { ServiceDatabase } from '@xiran/subgraph-kit';
+import type { SubgraphName } from '@xiran/schema';
+import { SUBGRAPH_MODULES } from '../stack/services';
+import { seedWorld, today } from '../seed/seed-world';
+import { runLoad, type LoadResult } from './load';
+
+/**
+ * `npm run bench`: the federated graph on a 50,000-operator seed in PostgreSQL. Starts the stack
+ * as a child process (so the load generator does not share its event loop) and measures, in one
+ * run, the gateway against the registration subgraph alone on its part of the query.
+ *
+ * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xiran_bench), BENCH_OPERATORS
+ * (50000), BENCH_SECONDS (10 per scenario), BENCH_CONNECTIONS (8).
+ */
+const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/xiran_bench';
+const operators = Number(process.env.BENCH_OPERATORS || 50_000);
+const seconds = Number(process.env.BENCH_SECONDS || 10);
+const connections = Number(process.env.BENCH_CONNECTIONS || 8);
+const basePort = 4100;
+const ports: Record<SubgraphName, number> = { registration: 4101, emissions: 4102, 'social-insurance': 4103, complaints: 4104, association: 4105 };
+
+async function ensureSeed(): Promise<void> {
+  const databases = {} as Record<SubgraphName, ServiceDatabase>;
+  try {
+    for (const module of SUBGRAPH_MODULES) databases[module.name] = await module.connect({ kind: 'server', serverUrl });
+    const result = await databases.registration.db.execute(sql`select count(*)::int as n, max(updated_at)::date::text as day from registration.operators`);
+    const row = result.rows[0] as { n: number; day: string | null };
+    if (row.n === operators && row.day === today()) {
+      console.log(`Seed: ${operators} operators already in place (as of ${row.day}).`);
+      return;
+    }
+    console.log(`Seeding ${operators} operators into ${serverUrl} …`);
+    const started = Date.now();
+    await seedWorld(Object.fromEntries(Object.entries(databases).map(([n, d]) => [n, d.db])) as never, {
+      operators,
+      asOf: today(),
+      log: (line) => console.log(`  ${line}`),
+    });
+    console.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  } finally {
+    for (const database of Object.values(databases)) await database.close();
+  }
+}
+
+function startStackProcess(): ChildProcess {
+  const main = fileURLToPath(new URL('../stack/main.ts', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: serverUrl, PORT: String(basePort), SEED_OPERATORS: '0', APOLLO_TELEMETRY_DISABLED: '1' };
+  for (const [name, port] of Object.entries(ports)) env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(port);
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.on('data', () => {});
+  return child;
+}
+
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function statementTotals(): Promise<Record<SubgraphName, number>> {
+  const totals = {} as Record<SubgraphName, number>;
+  for (const [name, port] of Object.entries(ports) as [SubgraphName, number][]) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    totals[name] = Number(/xiran_sql_statements_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? Number.NaN);
+  }
+  return totals;
+}
+
+const REGISTRATION_PART = 'uscc name status district outlets { id type location { lng lat } }';
+const FULL_QUERY = (first: number) => `query Bench { operators(first: ${first}) { nodes {
+  ${REGISTRATION_PART}
+  emissionSummary { compliant solvents enclosedShare }
+  socialInsuranceStatus { inArrears maxArrearsMonths }
+  insuredHeadcount { band }
+  complaintSummary { total open }
+  membership { status }
+  creditGrade { grade }
+} } }`;
+const REGISTRATION_QUERY = (first: number) => `query Bench { operators(first: ${first}) { nodes { ${REGISTRATION_PART} } } }`;
+
+function fmt(result: LoadResult): string {
+  return `${result.rps.toFixed(1).padStart(8)} req/s  p50 ${result.p50.toFixed(1).padStart(8)} ms  p99 ${result.p99.toFixed(1).padStart(8)} ms  (${result.requests} ok, ${result.errors} errors)`;
+}
+
+await ensureSeed();
+const child = startStackProcess();
+try {
+  await waitForHealth(`http://127.0.0.1:${basePort}/health`);
+  const gatewayUrl = `http://127.0.0.1:${basePort}/graphql`;
+  const registrationUrl = `http://127.0.0.1:${ports.registration}/graphql`;
+  console.log(`\n${connections} connections, ${seconds} s per scenario, ${operators} operators, Node ${process.version}\n`);
+  for (const first of [100, 1000]) {
+    const check = (json: any) => {
+      if (json.data.operators.nodes.length !== first) throw new Error(`expected ${first} nodes`);
+    };
+    // Warm both paths (query plans, connection pools) before measuring.
+    await runLoad({ url: gatewayUrl, body: JSON.stringify({ query: FULL_QUERY(first) }), connections: 2, seconds: 2, check });
+    const before = await statementTotals();
+    const gateway = await runLoad({ url: gatewayUrl, body: JSON.stringify({ query: FULL_QUERY(first) }), connections, seconds, check });
+    const after = await statementTotals();
+    await runLoad({ url: registrationUrl, body: JSON.stringify({ query: REGISTRATION_QUERY(first) }), connections: 2, seconds: 2, check });
+    const registration = await runLoad({ url: registrationUrl, body: JSON.stringify({ query: REGISTRATION_QUERY(first) }), connections, seconds, check });
+    console.log(`operators(first: ${first}), fields from all five subgraphs`);
+    console.log(`  gateway               ${fmt(gateway)}`);
+    console.log(`  registration alone    ${fmt(registration)}`);
+    console.log(`  ratio gateway/registration: throughput ${(gateway.rps / registration.rps).toFixed(3)}, p50 latency ${(gateway.p50 / registration.p50).toFixed(2)}x`);
+    const perRequest = Object.entries(after).map(([name, total]) => `${name} ${((total - before[name as SubgraphName]) / gateway.requests).toFixed(2)}`);
+    console.log(`  SQL statements per gateway request: ${perRequest.join(', ')}\n`);
+  }
+} finally {
+  child.kill('SIGTERM');
+}

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { dataDir, envPrefix, readPort, startEmbeddedPostgres, type DatabaseTarget } from '@xiran/subgraph-kit';
+import { SUBGRAPHS } from '@xiran/schema';
+import { startStack } from './stack';
+
+/**
+ * `npm start`: the whole platform in one process. With DATABASE_URL, one PostgreSQL database per
+ * subgraph on that server; without it, one embedded PGlite (data in .data/pglite) shared by all,
+ * each subgraph in its own schema.
+ */
+const env = process.env;
+process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
+
+let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+let databaseTarget: (name: string) => DatabaseTarget;
+if (env.DATABASE_URL) {
+  const serverUrl = env.DATABASE_URL;
+  databaseTarget = (name) => {
+    const own = env[`${envPrefix(name)}_DATABASE_URL`];
+    return own ? { kind: 'url', url: own } : { kind: 'server', serverUrl };
+  };
+  console.log('Database: PostgreSQL at DATABASE_URL (one database per subgraph).');
+} else {
+  const dir = resolve(dataDir(env), 'pglite');
+  console.log(`Database: embedded PGlite in ${dir} (set DATABASE_URL to use PostgreSQL). Opening…`);
+  embedded = await startEmbeddedPostgres({ dataDir: dir, port: readPort(env, 'EMBEDDED_PG_PORT', 0) });
+  const url = embedded.url;
+  databaseTarget = () => ({ kind: 'url', url });
+}
+
+const seedOperators = env.SEED_OPERATORS ? Number(env.SEED_OPERATORS) : 3000;
+if (!Number.isInteger(seedOperators) || seedOperators < 0) throw new Error('SEED_OPERATORS must be a whole number');
+
+const stack = await startStack({
+  databaseTarget,
+  gatewayPort: readPort(env, 'PORT', 4000),
+  subgraphPort: (name) => readPort(env, `${envPrefix(name)}_PORT`, SUBGRAPHS.find((s) => s.name === name)!.port),
+  host: env.HOST || '127.0.0.1',
+  seedIfEmpty: seedOperators,
+  log: (line) => console.log(line),
+});
+
+console.log(`\n洗染在线 gateway ready at ${stack.gatewayUrl}`);
+console.log(`  Apollo Sandbox: open ${stack.gatewayUrl} in a browser (loads from Apollo's CDN)`);
+console.log(`  Offline GraphiQL: ${stack.gatewayUrl.replace(/graphql$/, 'graphiql')}`);
+console.log(`  Health: ${stack.gatewayUrl.replace(/graphql$/, 'health')}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log('Stopping…');
+    void stack
+      .stop()
+      .then(() => embedded?.close())
+      .finally(() => process.exit(0));
+  });
+}
