@@ -1,1 +1,5 @@
+export * from './agencies';
 export * from './errors';
+export * from './keys';
+export * from './principal';
+export * from './tokens';

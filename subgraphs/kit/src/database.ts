@@ -27,7 +27,9 @@ export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
 
 /** Connects, applies the committed migrations, and counts statements from then on. */
 export async function openDatabase<TSchema extends Record<string, unknown>>(options: OpenDatabaseOptions<TSchema>): Promise<ServiceDatabase> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // JIT off: the batched lookups are short OLTP statements whose estimated cost can cross
+  // jit_above_cost at 1,000 keys, and compiling them costs more than running them.
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, options: '-c jit=off' });
   const statements = new StatementCounter();
   const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
   await migrate(db, {

@@ -2,7 +2,7 @@ import {
   addDays,
   completeUscc,
   DISTRICTS,
-  insertChunked,
+  insertColumnar,
   intBetween,
   organisationCheckCharacter,
   pick,
@@ -152,7 +152,7 @@ export async function insertRegistrationSeed(db: Database, seed: RegistrationSee
   await db.transaction(async (tx) => {
     await tx.delete(outlets);
     await tx.delete(operators);
-    await insertChunked(tx, operators, seed.operators);
-    await insertChunked(tx, outlets, seed.outlets);
+    await insertColumnar(tx, operators, seed.operators);
+    await insertColumnar(tx, outlets, seed.outlets);
   });
 }

@@ -118,8 +118,13 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
     .from(units)
     .fullJoin(bands, eq(units.district, bands.district))
     .orderBy(sql`1`);
-  return rows.map(({ bands: counts, ...row }) => ({
+  const result = rows.map(({ bands: counts, ...row }) => ({
     ...row,
     headcountBands: headcountBand.enumValues.map((band) => ({ band, units: counts?.[band] ?? 0 })),
   }));
+  // A district asked for by name always gets its row, zeros when the bureau has no unit there.
+  if (district && result.length === 0) {
+    result.push({ district, units: 0, unitsInArrears: 0, unitsTerminated: 0, headcountBands: headcountBand.enumValues.map((band) => ({ band, units: 0 })) });
+  }
+  return result;
 }

@@ -1,0 +1,263 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { generateRegistrationSeed } from '@xiran/registration/seed';
+import { connectAssociationDatabase } from './db';
+import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, LEAD_AGENCY, SCORE_DIMENSIONS } from './db/seed';
+import { createAssociationServer } from './server';
+
+const asOf = '2026-11-01';
+const world = generateRegistrationSeed(300, { asOf }).world;
+const seed = generateAssociationSeed(world, { asOf });
+let databases: TestDatabases;
+let database: ServiceDatabase;
+let server: ReturnType<typeof createAssociationServer>;
+
+const run = (query: string, variables: Record<string, unknown> = {}) => server.execute(query, variables);
+
+/** Runs a query and returns its data and the number of SQL statements it cost. */
+async function measured(query: string, variables: Record<string, unknown> = {}) {
+  const before = database.statements.total;
+  const result = await run(query, variables);
+  expect(result.errors).toBeUndefined();
+  return { data: result.data as any, statements: database.statements.total - before };
+}
+
+const membershipOf = new Map(seed.memberships.map((m) => [m.uscc, m]));
+const scoreOf = new Map(seed.creditScores.map((s) => [s.uscc, s]));
+const leadsOf = (uscc: string) =>
+  seed.leads.filter((l) => l.uscc === uscc).sort((a, b) => b.reportedOn.localeCompare(a.reportedOn) || b.id.localeCompare(a.id));
+
+const OPERATOR_FIELDS = `
+  uscc
+  membership { memberNumber since status source updatedAt }
+  creditGrade { grade validFrom validTo source updatedAt }
+  creditScore { total assessedOn source updatedAt dimensions { code name score weight source updatedAt } }
+  leads { id type facts evidence routedAgency routedDistrict copyToCommerce reportedOn feedbackDue status feedback feedbackOn uscc district source updatedAt }
+`;
+
+beforeAll(async () => {
+  databases = await startTestDatabases();
+  database = await connectAssociationDatabase(databases.config('association').database);
+  await insertAssociationSeed(database.db, seed);
+  server = createAssociationServer(database);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.close();
+  await databases?.close();
+});
+
+describe('association seed', () => {
+  it('is plausible: about half are members, grades match scores, leads routed by type with 21 days for feedback', () => {
+    expect(seed.memberships.length / world.length).toBeGreaterThan(0.35);
+    expect(seed.memberships.length / world.length).toBeLessThan(0.65);
+    expect(new Set(seed.memberships.map((m) => m.memberNumber)).size).toBe(seed.memberships.length);
+    const bands = { AAA: [90, 100], AA: [80, 90], A: [70, 80], B: [60, 70], C: [0, 60] } as const;
+    for (const score of seed.creditScores) {
+      const grade = membershipOf.get(score.uscc)!.grade!;
+      expect(score.total).toBeGreaterThanOrEqual(bands[grade][0]);
+      expect(score.total < bands[grade][1] || (grade === 'AAA' && score.total <= 100)).toBe(true);
+      const dims = seed.creditScoreDimensions.filter((d) => d.uscc === score.uscc);
+      expect(dims).toHaveLength(SCORE_DIMENSIONS.length);
+      expect(Math.abs(dims.reduce((s, d) => s + d.score * d.weight, 0) - score.total)).toBeLessThan(0.06);
+    }
+    expect(seed.creditScores.length).toBe(seed.memberships.filter((m) => m.grade).length);
+    for (const lead of seed.leads) {
+      expect(lead.routedAgency).toBe(LEAD_AGENCY[lead.type]);
+      expect(lead.routedDistrict).toBe(lead.district);
+      expect(lead.copyToCommerce).toBe(true);
+      expect(lead.reportedOn <= asOf).toBe(true);
+      expect(Date.parse(lead.feedbackDue) - Date.parse(lead.reportedOn)).toBe(FEEDBACK_DAYS * 86_400_000);
+      expect(lead.feedback == null).toBe(lead.status !== 'CLOSED');
+    }
+    expect(generateAssociationSeed(world, { asOf })).toEqual(seed);
+  });
+});
+
+describe('association subgraph', () => {
+  it('resolves Operator entities in one statement, with empty parts for an operator it does not know', async () => {
+    const graded = seed.memberships.find((m) => m.grade && leadsOf(m.uscc).length === 0)!;
+    const withLeads = [...new Set(seed.leads.map((l) => l.uscc))].sort((a, b) => leadsOf(b).length - leadsOf(a).length)[0]!;
+    const ungraded = seed.memberships.find((m) => !m.grade)!;
+    const nonMember = world.find((o) => !membershipOf.has(o.uscc))!;
+    const unknown = '91330106MA2AAAAA0X';
+    const keys = [graded.uscc, withLeads, ungraded.uscc, nonMember.uscc, unknown];
+    const { data, statements } = await measured(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { ${OPERATOR_FIELDS} } } }`, {
+      r: keys.map((uscc) => ({ __typename: 'Operator', uscc })),
+    });
+    expect(statements).toBe(1);
+    const [a, b, c, d, e] = data._entities;
+    expect(data._entities.map((x: any) => x.uscc)).toEqual(keys);
+
+    expect(a.membership).toEqual({ memberNumber: graded.memberNumber, since: graded.since, status: graded.status, source: 'seed', updatedAt: `${asOf}T00:00:00.000Z` });
+    expect(a.creditGrade).toMatchObject({ grade: graded.grade, validFrom: graded.gradeValidFrom, validTo: graded.gradeValidTo, source: 'seed' });
+    const score = scoreOf.get(graded.uscc)!;
+    expect(a.creditScore).toMatchObject({ total: score.total, assessedOn: score.assessedOn, source: 'seed', updatedAt: `${asOf}T00:00:00.000Z` });
+    const dims = seed.creditScoreDimensions.filter((x) => x.uscc === graded.uscc).sort((x, y) => y.weight - x.weight || x.code.localeCompare(y.code));
+    expect(a.creditScore.dimensions).toEqual(dims.map((x) => ({ code: x.code, name: x.name, score: x.score, weight: x.weight, source: 'seed', updatedAt: `${asOf}T00:00:00.000Z` })));
+    expect(a.leads).toEqual([]);
+
+    const expectedLeads = leadsOf(withLeads);
+    expect(b.leads.map((l: any) => l.id)).toEqual(expectedLeads.map((l) => l.id));
+    expect(b.leads[0]).toMatchObject({
+      type: expectedLeads[0]!.type,
+      facts: expectedLeads[0]!.facts,
+      routedAgency: expectedLeads[0]!.routedAgency,
+      reportedOn: expectedLeads[0]!.reportedOn,
+      feedbackDue: expectedLeads[0]!.feedbackDue,
+      status: expectedLeads[0]!.status,
+      feedback: expectedLeads[0]!.feedback ?? null,
+      feedbackOn: expectedLeads[0]!.feedbackOn ?? null,
+      uscc: withLeads,
+      updatedAt: `${asOf}T00:00:00.000Z`,
+    });
+
+    expect(c.membership.memberNumber).toBe(ungraded.memberNumber);
+    expect(c.creditGrade).toBeNull();
+    expect(c.creditScore).toBeNull();
+
+    for (const empty of [e, ...(leadsOf(nonMember.uscc).length ? [] : [d])]) {
+      expect(empty).toMatchObject({ membership: null, creditGrade: null, creditScore: null, leads: [] });
+    }
+    expect(d.membership).toBeNull();
+  });
+
+  it('asks the database only for the parts selected', async () => {
+    const member = seed.memberships[0]!;
+    const pool = database.pool as unknown as { query: (...args: unknown[]) => unknown };
+    const query = pool.query;
+    const texts: string[] = [];
+    pool.query = (...args: unknown[]) => {
+      texts.push(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text);
+      return query.apply(database.pool, args);
+    };
+    try {
+      const { data, statements } = await measured(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { creditGrade { grade } } } }`, {
+        r: [{ __typename: 'Operator', uscc: member.uscc }],
+      });
+      expect(statements).toBe(1);
+      expect(data._entities[0].creditGrade?.grade ?? null).toBe(member.grade ?? null);
+    } finally {
+      pool.query = query;
+    }
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('"memberships"');
+    expect(texts[0]).not.toMatch(/credit_scores|"leads"/);
+  });
+
+  it('resolves Lead entities in one statement, null for an unknown id, with the operator reference', async () => {
+    const ids = seed.leads.slice(0, 4).map((l) => l.id);
+    const { data, statements } = await measured(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { id type status feedbackDue uscc district routedAgency operator { uscc } updatedAt } } }`,
+      { r: [...ids, 'XS-NONE'].map((id) => ({ __typename: 'Lead', id })) },
+    );
+    expect(statements).toBe(1);
+    expect(data._entities.at(-1)).toBeNull();
+    ids.forEach((id, i) => {
+      const lead = seed.leads.find((l) => l.id === id)!;
+      expect(data._entities[i]).toEqual({
+        id,
+        type: lead.type,
+        status: lead.status,
+        feedbackDue: lead.feedbackDue,
+        uscc: lead.uscc,
+        district: lead.district,
+        routedAgency: lead.routedAgency,
+        operator: { uscc: lead.uscc },
+        updatedAt: `${asOf}T00:00:00.000Z`,
+      });
+    });
+  });
+
+  it('pages through members by uscc with a stable total, one statement per page', async () => {
+    const total = seed.memberships.length;
+    const first = await measured('query { members(first: 50) { totalCount nodes { uscc membership { memberNumber } creditGrade { grade } } pageInfo { hasNextPage endCursor } } }');
+    expect(first.statements).toBe(1);
+    const page = first.data.members;
+    expect(page.totalCount).toBe(total);
+    expect(page.nodes).toHaveLength(50);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const next = await measured('query($after: String) { members(first: 1000, after: $after) { nodes { uscc membership { memberNumber } } pageInfo { hasNextPage } } }', {
+      after: page.pageInfo.endCursor,
+    });
+    expect(next.statements).toBe(1);
+    const rest = next.data.members;
+    expect(rest.nodes).toHaveLength(total - 50);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    const all = [...page.nodes, ...rest.nodes];
+    const usccs = all.map((n: any) => n.uscc);
+    expect(usccs).toEqual(seed.memberships.map((m) => m.uscc).sort());
+    for (const node of all) expect(node.membership.memberNumber).toBe(membershipOf.get(node.uscc)!.memberNumber);
+    for (const node of page.nodes) expect(node.creditGrade?.grade ?? null).toBe(membershipOf.get(node.uscc)!.grade ?? null);
+  });
+
+  it('filters members by grade, district and status, and counts only the matches', async () => {
+    const district = seed.memberships.find((m) => m.grade === 'AA')!.district;
+    const expected = seed.memberships.filter((m) => m.grade === 'AA' && m.district === district);
+    const result = await measured('query($d: String) { members(first: 1000, filter: { grade: AA, district: $d }) { totalCount nodes { uscc creditGrade { grade } creditScore { total } } } }', { d: district });
+    expect(result.data.members.totalCount).toBe(expected.length);
+    expect(result.data.members.nodes.map((n: any) => n.uscc)).toEqual(expected.map((m) => m.uscc).sort());
+    for (const node of result.data.members.nodes) {
+      expect(node.creditGrade.grade).toBe('AA');
+      expect(node.creditScore.total).toBe(scoreOf.get(node.uscc)!.total);
+    }
+    const suspended = await measured('{ members(first: 1000, filter: { status: SUSPENDED }) { totalCount nodes { membership { status } } } }');
+    expect(suspended.data.members.totalCount).toBe(seed.memberships.filter((m) => m.status === 'SUSPENDED').length);
+    expect(suspended.data.members.nodes.every((n: any) => n.membership.status === 'SUSPENDED')).toBe(true);
+  });
+
+  it('resolves each lead’s operator through the batched loader', async () => {
+    const withLeads = new Set(seed.leads.map((l) => l.uscc));
+    const { data, statements } = await measured('{ members(first: 1000) { nodes { uscc leads { id operator { uscc creditGrade { grade } } } } } }');
+    // The page, then one batch for every lead's operator.
+    expect(statements).toBe(withLeads.size && seed.leads.some((l) => membershipOf.has(l.uscc)) ? 2 : 1);
+    for (const node of data.members.nodes) {
+      expect(node.leads.map((l: any) => l.id)).toEqual(leadsOf(node.uscc).map((l) => l.id));
+      for (const lead of node.leads) expect(lead.operator).toEqual({ uscc: node.uscc, creditGrade: membershipOf.get(node.uscc)!.grade ? { grade: membershipOf.get(node.uscc)!.grade } : null });
+    }
+  });
+
+  it('counts per district, matching the seed', async () => {
+    const result = await measured('{ associationStatistics { district districtName members activeMembers byGrade { grade members } leads openLeads } }');
+    const rows = result.data.associationStatistics;
+    expect(result.statements).toBe(1);
+    const districts = [...new Set([...seed.memberships.map((m) => m.district), ...seed.leads.map((l) => l.district)])].sort();
+    expect(rows.map((r: any) => r.district)).toEqual(districts);
+    for (const row of rows) {
+      const members = seed.memberships.filter((m) => m.district === row.district);
+      const leads = seed.leads.filter((l) => l.district === row.district);
+      expect(row.districtName).toBe(DISTRICTS.find((d) => d.code === row.district)!.name);
+      expect(row.members).toBe(members.length);
+      expect(row.activeMembers).toBe(members.filter((m) => m.status === 'ACTIVE').length);
+      expect(row.byGrade).toEqual(['AAA', 'AA', 'A', 'B', 'C'].map((grade) => ({ grade, members: members.filter((m) => m.grade === grade).length })));
+      expect(row.leads).toBe(leads.length);
+      expect(row.openLeads).toBe(leads.filter((l) => l.status !== 'CLOSED').length);
+    }
+    expect(rows.reduce((s: number, r: any) => s + r.members, 0)).toBe(seed.memberships.length);
+    expect(rows.reduce((s: number, r: any) => s + r.leads, 0)).toBe(seed.leads.length);
+
+    const one = await measured('query($d: String) { associationStatistics(district: $d) { district members } }', { d: districts[0] });
+    expect(one.data.associationStatistics).toEqual([{ district: districts[0], members: seed.memberships.filter((m) => m.district === districts[0]).length }]);
+    const quiet = DISTRICTS.find((d) => !districts.includes(d.code));
+    if (quiet) {
+      const zero = await measured('query($d: String) { associationStatistics(district: $d) { district districtName members leads byGrade { members } } }', { d: quiet.code });
+      expect(zero.data.associationStatistics).toEqual([{ district: quiet.code, districtName: quiet.name, members: 0, leads: 0, byGrade: Array(5).fill({ members: 0 }) }]);
+    }
+  });
+
+  it('answers BAD_USER_INPUT for an oversized or empty page, a bad cursor and an unknown district', async () => {
+    for (const [query, field] of [
+      ['{ members(first: 5000) { totalCount } }', 'first'],
+      ['{ members(first: 0) { totalCount } }', 'first'],
+      ['{ members(after: "not-a-cursor") { totalCount } }', 'after'],
+      ['{ members(filter: { district: "330199" }) { totalCount } }', 'filter.district'],
+      ['{ members(filter: { district: "330103" }) { totalCount } }', 'filter.district'],
+      ['{ associationStatistics(district: "330104") { district } }', 'district'],
+    ] as const) {
+      const result = await run(query);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
+    }
+  });
+});

@@ -1,0 +1,269 @@
+import { and, asc, eq, gt, isNotNull, sql, type Column, type SQL } from 'drizzle-orm';
+import { alias, unionAll, type PgTable } from 'drizzle-orm/pg-core';
+import { anyOf, jsonRows, keysRelation, type Database } from '@xiran/subgraph-kit';
+import {
+  creditScoreDimensions,
+  creditScores,
+  leads,
+  memberships,
+  type CreditGradeValue,
+  type CreditScoreDimensionRow,
+  type LeadRow,
+  type MembershipRow,
+} from './schema';
+
+export type AssociationDb = Database;
+
+/** The `Operator` parts this subgraph adds; each one is a column of the batched select when requested. */
+export const OPERATOR_PARTS = ['membership', 'creditGrade', 'creditScore', 'leads'] as const;
+export type OperatorPart = (typeof OPERATOR_PARTS)[number];
+
+export type MembershipPart = Pick<MembershipRow, 'memberNumber' | 'since' | 'status' | 'source' | 'updatedAt'>;
+export interface CreditGradePart {
+  grade: CreditGradeValue;
+  validFrom: string;
+  validTo: string;
+  source: string;
+  updatedAt: string;
+}
+export type CreditScoreDimensionPart = Omit<CreditScoreDimensionRow, 'uscc' | 'district'>;
+export interface CreditScorePart {
+  total: number;
+  assessedOn: string;
+  dimensions: CreditScoreDimensionPart[];
+  source: string;
+  updatedAt: string;
+}
+
+/**
+ * An operator as this subgraph knows it: the key plus the parts a request asked for. A part that
+ * is `undefined` was not loaded; `null` (or an empty list) means the association has no such data.
+ */
+export interface OperatorRecord {
+  uscc: string;
+  membership?: MembershipPart | null;
+  creditGrade?: CreditGradePart | null;
+  creditScore?: CreditScorePart | null;
+  leads?: LeadRow[];
+}
+
+export interface MemberFilter {
+  grade?: CreditGradeValue | null;
+  district?: string | null;
+  status?: MembershipRow['status'] | null;
+}
+
+/** `json_build_object('key', expr, ...)` over our own keys (never input), hence `sql.raw`. */
+function jsonFields(fields: Record<string, Column | SQL>): SQL {
+  return sql`json_build_object(${sql.join(
+    Object.entries(fields).map(([key, value]) => sql`${sql.raw(`'${key}'`)}, ${value}`),
+    sql`, `,
+  )})`;
+}
+
+/** A correlated scalar subquery: the one row of `from` matching `where` as JSON, or null. */
+function jsonRow<T>(from: PgTable, fields: Record<string, Column | SQL>, where: SQL): SQL<T | null> {
+  return sql<T | null>`(select ${jsonFields(fields)} from ${from} where ${where})`;
+}
+
+/**
+ * One column per requested part, each correlated with `uscc` (the outer query's operator key).
+ * Parts that were not requested are left out of the statement entirely.
+ */
+function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
+  return {
+    ...(parts.has('membership')
+      ? {
+          membership: jsonRow<MembershipPart>(
+            memberships,
+            {
+              memberNumber: memberships.memberNumber,
+              since: memberships.since,
+              status: memberships.status,
+              source: memberships.source,
+              updatedAt: memberships.updatedAt,
+            },
+            sql`${memberships.uscc} = ${uscc}`,
+          ),
+        }
+      : {}),
+    ...(parts.has('creditGrade')
+      ? {
+          creditGrade: jsonRow<CreditGradePart>(
+            memberships,
+            {
+              grade: memberships.grade,
+              validFrom: memberships.gradeValidFrom,
+              validTo: memberships.gradeValidTo,
+              source: memberships.source,
+              updatedAt: memberships.updatedAt,
+            },
+            sql`${memberships.uscc} = ${uscc} and ${isNotNull(memberships.grade)}`,
+          ),
+        }
+      : {}),
+    ...(parts.has('creditScore')
+      ? {
+          creditScore: jsonRow<CreditScorePart>(
+            creditScores,
+            {
+              total: creditScores.total,
+              assessedOn: creditScores.assessedOn,
+              dimensions: jsonRows(
+                creditScoreDimensions,
+                eq(creditScoreDimensions.uscc, creditScores.uscc),
+                sql`${creditScoreDimensions.weight} desc, ${creditScoreDimensions.code}`,
+                ['uscc', 'district'],
+              ),
+              source: creditScores.source,
+              updatedAt: creditScores.updatedAt,
+            },
+            sql`${creditScores.uscc} = ${uscc}`,
+          ),
+        }
+      : {}),
+    ...(parts.has('leads')
+      ? { leads: jsonRows(leads, sql`${leads.uscc} = ${uscc}`, sql`${leads.reportedOn} desc, ${leads.id} desc`) as SQL<LeadRow[]> }
+      : {}),
+  };
+}
+
+/**
+ * The requested parts of every key, in ONE statement over `unnest(keys)`: a record comes back for
+ * each key, with null / empty parts where the association has nothing on the operator.
+ */
+export async function operatorsByUscc(db: AssociationDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
+  const rows = await db
+    .select({ uscc: sql<string>`k.key`, ...partColumns(parts, sql`k.key`) })
+    .from(keysRelation(keys))
+    .orderBy(sql`k.ord`);
+  return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
+}
+
+export async function leadsById(db: AssociationDb, keys: readonly string[]): Promise<Map<string, LeadRow>> {
+  const rows = await db.select().from(leads).where(anyOf(leads.id, keys));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+function filterCondition(table: { grade: Column; district: Column; status: Column }, filter: MemberFilter): SQL | undefined {
+  return and(
+    filter.grade ? eq(table.grade, filter.grade) : undefined,
+    filter.district ? eq(table.district, filter.district) : undefined,
+    filter.status ? eq(table.status, filter.status) : undefined,
+  );
+}
+
+/**
+ * One keyset page of members (limit + 1 rows after `afterKey`, by uscc), each with the requested
+ * Operator parts, and, when asked, the filter's total as a scalar subquery: one statement.
+ */
+export async function memberPage(
+  db: AssociationDb,
+  options: { filter: MemberFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean },
+): Promise<{ rows: OperatorRecord[]; totalCount: number }> {
+  // The page's table is aliased so that the parts' subqueries over `memberships` correlate with it.
+  const page = alias(memberships, 'page');
+  const total = options.withTotal
+    ? sql<number>`(select count(*)::int from ${memberships} where ${filterCondition(memberships, options.filter) ?? sql`true`})`
+    : sql<number>`0`;
+  const rows = await db
+    .select({ uscc: page.uscc, ...partColumns(options.parts, page.uscc), totalCount: total })
+    .from(page)
+    .where(and(filterCondition(page, options.filter), options.afterKey ? gt(page.uscc, options.afterKey) : undefined))
+    .orderBy(asc(page.uscc))
+    .limit(options.limit + 1);
+  const records = rows.map(({ totalCount: _total, ...record }) => record as OperatorRecord);
+  return {
+    rows: records,
+    totalCount: rows[0]?.totalCount ?? (options.withTotal ? await countMembers(db, options.filter) : 0),
+  };
+}
+
+async function countMembers(db: AssociationDb, filter: MemberFilter): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(memberships).where(filterCondition(memberships, filter));
+  return row?.n ?? 0;
+}
+
+export const CREDIT_GRADES = ['AAA', 'AA', 'A', 'B', 'C'] as const satisfies readonly CreditGradeValue[];
+
+export interface AssociationStatisticsRow {
+  district: string;
+  members: number;
+  activeMembers: number;
+  byGrade: { grade: CreditGradeValue; members: number }[];
+  leads: number;
+  openLeads: number;
+}
+
+const gradeCount = (grade: CreditGradeValue) => sql<number>`(count(*) filter (where ${memberships.grade} = ${grade}))::int`;
+
+/**
+ * Per district: members by status and grade, and leads, in one statement (members and leads are
+ * grouped separately, then summed over a union).
+ */
+export async function associationStatistics(db: AssociationDb, district: string | null): Promise<AssociationStatisticsRow[]> {
+  const members = db
+    .select({
+      district: memberships.district,
+      members: sql<number>`count(*)::int`.as('members'),
+      activeMembers: sql<number>`(count(*) filter (where ${memberships.status} = 'ACTIVE'))::int`.as('active_members'),
+      aaa: gradeCount('AAA').as('aaa'),
+      aa: gradeCount('AA').as('aa'),
+      a: gradeCount('A').as('a'),
+      b: gradeCount('B').as('b'),
+      c: gradeCount('C').as('c'),
+      leads: sql<number>`0`.as('leads'),
+      openLeads: sql<number>`0`.as('open_leads'),
+    })
+    .from(memberships)
+    .where(district ? eq(memberships.district, district) : undefined)
+    .groupBy(memberships.district);
+  const leadCounts = db
+    .select({
+      district: leads.district,
+      members: sql<number>`0`.as('members'),
+      activeMembers: sql<number>`0`.as('active_members'),
+      aaa: sql<number>`0`.as('aaa'),
+      aa: sql<number>`0`.as('aa'),
+      a: sql<number>`0`.as('a'),
+      b: sql<number>`0`.as('b'),
+      c: sql<number>`0`.as('c'),
+      leads: sql<number>`count(*)::int`.as('leads'),
+      openLeads: sql<number>`(count(*) filter (where ${leads.status} <> 'CLOSED'))::int`.as('open_leads'),
+    })
+    .from(leads)
+    .where(district ? eq(leads.district, district) : undefined)
+    .groupBy(leads.district);
+  const u = unionAll(members, leadCounts).as('u');
+  const sum = (column: SQL.Aliased<number>) => sql<number>`sum(${column})::int`;
+  const rows = await db
+    .select({
+      district: u.district,
+      members: sum(u.members),
+      activeMembers: sum(u.activeMembers),
+      aaa: sum(u.aaa),
+      aa: sum(u.aa),
+      a: sum(u.a),
+      b: sum(u.b),
+      c: sum(u.c),
+      leads: sum(u.leads),
+      openLeads: sum(u.openLeads),
+    })
+    .from(u)
+    .groupBy(u.district)
+    .orderBy(asc(u.district));
+  return rows.map((row) => ({
+    district: row.district,
+    members: row.members,
+    activeMembers: row.activeMembers,
+    byGrade: [
+      { grade: 'AAA', members: row.aaa },
+      { grade: 'AA', members: row.aa },
+      { grade: 'A', members: row.a },
+      { grade: 'B', members: row.b },
+      { grade: 'C', members: row.c },
+    ],
+    leads: row.leads,
+    openLeads: row.openLeads,
+  }));
+}

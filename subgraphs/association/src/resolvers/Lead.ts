@@ -1,0 +1,17 @@
+import { requestedFields } from '@xiran/subgraph-kit';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { AssociationContext } from '../context';
+import { OPERATOR_PARTS } from '../db/queries';
+import type { LeadRow } from '../db/schema';
+
+export const Lead = {
+  __resolveReference(reference: { id: string }, ctx: AssociationContext) {
+    return ctx.loaders.lead([]).load(reference.id);
+  },
+  operator(lead: LeadRow, _args: unknown, ctx: AssociationContext, info: GraphQLResolveInfo) {
+    const fields = requestedFields(info, 'Operator');
+    // Only the key asked for (the gateway then asks registration): no statement needed.
+    if (!OPERATOR_PARTS.some((p) => fields.has(p))) return { uscc: lead.uscc };
+    return ctx.loaders.operator(fields).load(lead.uscc);
+  },
+};

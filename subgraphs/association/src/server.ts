@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { createSubgraphServer, type ServiceDatabase } from '@xiran/subgraph-kit';
+import { createContext } from './context';
+import { resolvers } from './resolvers';
+
+export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+
+/** The association subgraph (杭州洗染行业协会) over an open database. Opens no port. */
+export function createAssociationServer(database: ServiceDatabase) {
+  return createSubgraphServer({
+    name: 'association',
+    typeDefs,
+    resolvers,
+    context: async () => createContext(database.db),
+    database,
+  });
+}

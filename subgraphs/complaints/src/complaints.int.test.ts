@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { addDays, completeUscc, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { generateRegistrationSeed } from '@xiran/registration/seed';
+import { connectComplaintsDatabase } from './db';
+import type { NewTicketRow } from './db/schema';
+import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
+import { createComplaintsServer } from './server';
+
+const asOf = '2026-11-01';
+const world = generateRegistrationSeed(300, { asOf }).world;
+const seed = generateComplaintsSeed(world, { asOf });
+let databases: TestDatabases;
+let database: ServiceDatabase;
+let server: ReturnType<typeof createComplaintsServer>;
+/** The database's current_date: the summary and default statistics windows end on it. */
+let today: string;
+
+const run = (query: string, variables: Record<string, unknown> = {}) => server.execute(query, variables);
+
+/** Runs a query and returns its data and how many SQL statements it cost. */
+async function counted(query: string, variables: Record<string, unknown> = {}) {
+  const before = database.statements.total;
+  const result = await run(query, variables);
+  expect(result.errors).toBeUndefined();
+  return { data: result.data as any, statements: database.statements.total - before };
+}
+
+const newestFirst = (a: NewTicketRow, b: NewTicketRow) =>
+  a.receivedOn !== b.receivedOn ? (a.receivedOn < b.receivedOn ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+
+function tally<K extends string>(rows: NewTicketRow[], key: (row: NewTicketRow) => K): Map<K, number> {
+  const out = new Map<K, number>();
+  for (const row of rows) out.set(key(row), (out.get(key(row)) ?? 0) + 1);
+  return out;
+}
+
+const ticketsOf = (uscc: string) => seed.tickets.filter((t) => t.uscc === uscc);
+
+beforeAll(async () => {
+  databases = await startTestDatabases();
+  database = await connectComplaintsDatabase(databases.config('complaints').database);
+  await insertComplaintsSeed(database.db, seed);
+  server = createComplaintsServer(database);
+  const result = await database.db.execute<{ today: string }>(sql`select current_date::text as today`);
+  today = result.rows[0]!.today;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.close();
+  await databases?.close();
+});
+
+describe('complaints seed', () => {
+  it('is realistic: every category and status, unregistered names, open tickets on deregistered operators, rising card complaints', () => {
+    const ids = new Set(seed.tickets.map((t) => t.id));
+    expect(ids.size).toBe(seed.tickets.length);
+    expect(seed.complainants.map((c) => c.ticketId).sort()).toEqual([...ids].sort());
+    for (const t of seed.tickets) expect(t.id).toMatch(/^(12345|12315|XF|WS)-\d{4}-\d{7}$/);
+    expect(new Set(seed.tickets.map((t) => t.category)).size).toBe(8);
+    expect(new Set(seed.tickets.map((t) => t.status)).size).toBe(6);
+    const categories = [...tally(seed.tickets, (t) => t.category).entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c);
+    expect(categories.slice(0, 2).sort()).toEqual(['GARMENT_DAMAGE', 'PREPAID_CARD']);
+    expect(seed.tickets.every((t) => t.satisfaction == null || t.status === 'CLOSED')).toBe(true);
+    expect(seed.tickets.every((t) => t.receivedOn <= asOf && t.receivedOn >= addDays(asOf, -730))).toBe(true);
+    // Names matching no registration.
+    const names = new Set(world.map((o) => o.name));
+    expect(seed.tickets.filter((t) => !t.uscc && !names.has(t.respondentName)).length).toBeGreaterThan(0);
+    // Deregistered operators with tickets still open.
+    const gone = new Set(world.filter((o) => o.status !== 'ACTIVE').map((o) => o.uscc));
+    expect(seed.tickets.filter((t) => t.uscc && gone.has(t.uscc) && t.status !== 'CLOSED' && t.status !== 'REJECTED').length).toBeGreaterThan(0);
+    // Operators whose 预付卡 complaints rise month on month over the five months before asOf.
+    const months = [5, 4, 3, 2, 1].map((back) => {
+      const d = new Date(`${asOf.slice(0, 7)}-01T00:00:00Z`);
+      d.setUTCMonth(d.getUTCMonth() - back);
+      return d.toISOString().slice(0, 7);
+    });
+    const rising = world.filter((o) => {
+      const cards = ticketsOf(o.uscc).filter((t) => t.category === 'PREPAID_CARD');
+      const perMonth = months.map((m) => cards.filter((t) => t.receivedOn.startsWith(m)).length);
+      return perMonth.every((n, i) => i === 0 || n > perMonth[i - 1]!);
+    });
+    expect(rising.length).toBeGreaterThan(0);
+    // Redacted texts carry no complainant's name or phone.
+    const byId = new Map(seed.tickets.map((t) => [t.id, t]));
+    for (const c of seed.complainants) {
+      const text = byId.get(c.ticketId)!.text;
+      expect(text.includes(c.name)).toBe(false);
+      expect(text.includes(c.phone)).toBe(false);
+    }
+  });
+});
+
+describe('complaints subgraph', () => {
+  it('resolves Operator entities in one statement: summary and tickets for every operator, zeros for an unknown uscc', async () => {
+    const unknown = completeUscc('91330106MA2XXXXX1');
+    const keys = [...world.map((o) => o.uscc), unknown];
+    const { data, statements } = await counted(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { uscc
+        complaintSummary { total open byCategory { category count } byStatus { status count } }
+        complaints { id receivedOn category status uscc district operator { uscc } } } } }`,
+      { r: keys.map((uscc) => ({ __typename: 'Operator', uscc })) },
+    );
+    expect(statements).toBe(1);
+    expect(data._entities.map((e: any) => e.uscc)).toEqual(keys);
+    const from = addDays(today, -89);
+    let withTickets = 0;
+    let withOpen = 0;
+    for (const entity of data._entities) {
+      const all = ticketsOf(entity.uscc);
+      const windowed = all.filter((t) => t.receivedOn >= from && t.receivedOn <= today);
+      const summary = entity.complaintSummary;
+      expect(summary.total).toBe(windowed.length);
+      expect(summary.open).toBe(windowed.filter((t) => t.status !== 'CLOSED' && t.status !== 'REJECTED').length);
+      expect(new Map(summary.byCategory.map((x: any) => [x.category, x.count]))).toEqual(tally(windowed, (t) => t.category));
+      expect(new Map(summary.byStatus.map((x: any) => [x.status, x.count]))).toEqual(tally(windowed, (t) => t.status));
+      const counts = summary.byCategory.map((x: any) => x.count);
+      expect([...counts].sort((x: number, y: number) => y - x)).toEqual(counts);
+      expect(entity.complaints.map((t: any) => t.id)).toEqual(all.sort(newestFirst).map((t) => t.id));
+      expect(entity.complaints.every((t: any) => t.uscc === entity.uscc && t.operator.uscc === entity.uscc)).toBe(true);
+      if (windowed.length > 0) withTickets++;
+      if (summary.open > 0) withOpen++;
+    }
+    // Most operators have no complaint in 90 days; some do, and some of those are still open.
+    expect(withTickets).toBeGreaterThan(0);
+    expect(withTickets).toBeLessThan(world.length / 2);
+    expect(withOpen).toBeGreaterThan(0);
+    const last = data._entities[keys.length - 1];
+    expect(last).toEqual({ uscc: unknown, complaintSummary: { total: 0, open: 0, byCategory: [], byStatus: [] }, complaints: [] });
+  });
+
+  it('folds the complainants of an operator\'s tickets into the same statement', async () => {
+    const uscc = seed.tickets.find((t) => t.uscc)!.uscc!;
+    const { data, statements } = await counted(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { complaints { id complainant { name phone address } } } } }',
+      { r: [{ __typename: 'Operator', uscc }] },
+    );
+    expect(statements).toBe(1);
+    const byTicket = new Map(seed.complainants.map((c) => [c.ticketId, c]));
+    for (const t of data._entities[0].complaints) {
+      const c = byTicket.get(t.id)!;
+      expect(t.complainant).toEqual({ name: c.name, phone: c.phone, address: c.address ?? null });
+    }
+  });
+
+  it('resolves ComplaintTicket entities with their complainants in one statement, null for an unknown id', async () => {
+    const picked = [seed.tickets[0]!, seed.tickets[seed.tickets.length - 1]!, seed.tickets.find((t) => !t.uscc)!];
+    const { data, statements } = await counted(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on ComplaintTicket { id channel category status receivedOn dueOn closedOn
+        satisfaction handlingAgency handlingDistrict respondentName uscc district text operator { uscc } complainant { name phone } source updatedAt } } }`,
+      { r: [...picked.map((t) => ({ __typename: 'ComplaintTicket', id: t.id })), { __typename: 'ComplaintTicket', id: '12345-1999-0000000' }] },
+    );
+    expect(statements).toBe(1);
+    picked.forEach((t, i) => {
+      const got = data._entities[i];
+      const c = seed.complainants.find((x) => x.ticketId === t.id)!;
+      expect(got).toMatchObject({
+        id: t.id,
+        channel: t.channel,
+        category: t.category,
+        status: t.status,
+        receivedOn: t.receivedOn,
+        dueOn: t.dueOn,
+        closedOn: t.closedOn ?? null,
+        satisfaction: t.satisfaction ?? null,
+        handlingAgency: t.handlingAgency,
+        respondentName: t.respondentName,
+        uscc: t.uscc ?? null,
+        district: t.district,
+        text: t.text,
+        operator: t.uscc ? { uscc: t.uscc } : null,
+        complainant: { name: c.name, phone: c.phone },
+        source: 'seed',
+      });
+      expect(got.updatedAt).toBe(new Date(`${asOf}T00:00:00Z`).toISOString());
+    });
+    expect(data._entities[3]).toBeNull();
+  });
+
+  it('pages through every ticket newest first with a stable total and cursor, complainants folded in', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const { data, statements } = await counted(
+        'query($after: String) { complaintTickets(first: 100, after: $after) { totalCount nodes { id receivedOn complainant { phone } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
+      expect(statements).toBe(1);
+      const page = data.complaintTickets;
+      expect(page.totalCount).toBe(seed.tickets.length);
+      expect(page.nodes.every((n: any) => typeof n.complainant.phone === 'string')).toBe(true);
+      seen.push(...page.nodes.map((n: any) => n.id));
+      pages++;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(pages).toBe(Math.ceil(seed.tickets.length / 100));
+    expect(seen).toEqual([...seed.tickets].sort(newestFirst).map((t) => t.id));
+  });
+
+  it("batches the summaries of the tickets' operators into one more statement", async () => {
+    const { data, statements } = await counted('{ complaintTickets(first: 200) { nodes { uscc operator { uscc complaintSummary { total } } } } }');
+    expect(statements).toBe(2);
+    const from = addDays(today, -89);
+    for (const node of data.complaintTickets.nodes) {
+      if (!node.uscc) {
+        expect(node.operator).toBeNull();
+        continue;
+      }
+      const expected = ticketsOf(node.uscc).filter((t) => t.receivedOn >= from && t.receivedOn <= today).length;
+      expect(node.operator).toEqual({ uscc: node.uscc, complaintSummary: { total: expected } });
+    }
+    expect(data.complaintTickets.nodes.some((n: any) => n.uscc === null)).toBe(true);
+  });
+
+  it('filters by district, status, category, received dates and uscc, and counts only the matches', async () => {
+    const sample = seed.tickets.find((t) => t.status === 'CLOSED' && t.uscc)!;
+    const cases: Array<[Record<string, unknown>, (t: NewTicketRow) => boolean]> = [
+      [{ district: sample.district, status: 'CLOSED' }, (t) => t.district === sample.district && t.status === 'CLOSED'],
+      [{ category: 'PREPAID_CARD', receivedFrom: '2026-06-01', receivedTo: '2026-09-30' }, (t) => t.category === 'PREPAID_CARD' && t.receivedOn >= '2026-06-01' && t.receivedOn <= '2026-09-30'],
+      [{ uscc: sample.uscc }, (t) => t.uscc === sample.uscc],
+    ];
+    for (const [filter, match] of cases) {
+      const expected = seed.tickets.filter(match).sort(newestFirst).map((t) => t.id);
+      expect(expected.length).toBeGreaterThan(0);
+      const { data } = await counted('query($f: ComplaintTicketFilter) { complaintTickets(first: 1000, filter: $f) { totalCount nodes { id } } }', { f: filter });
+      expect(data.complaintTickets.totalCount).toBe(expected.length);
+      expect(data.complaintTickets.nodes.map((n: any) => n.id)).toEqual(expected);
+    }
+  });
+
+  it('counts per district over an explicit window, matching the seed', async () => {
+    const from = addDays(asOf, -730);
+    const { data } = await counted(
+      'query($from: Date, $to: Date) { complaintStatistics(from: $from, to: $to) { district districtName tickets operators byCategory { category count } byStatus { status count } } }',
+      { from, to: asOf },
+    );
+    const rows = data.complaintStatistics;
+    expect(rows.reduce((s: number, r: any) => s + r.tickets, 0)).toBe(seed.tickets.length);
+    const byDistrict = tally(seed.tickets, (t) => t.district);
+    expect(new Map(rows.map((r: any) => [r.district, r.tickets]))).toEqual(byDistrict);
+    for (const row of rows) {
+      const mine = seed.tickets.filter((t) => t.district === row.district);
+      expect(row.operators).toBe(new Set(mine.filter((t) => t.uscc).map((t) => t.uscc)).size);
+      expect(new Map(row.byCategory.map((x: any) => [x.category, x.count]))).toEqual(tally(mine, (t) => t.category));
+      expect(new Map(row.byStatus.map((x: any) => [x.status, x.count]))).toEqual(tally(mine, (t) => t.status));
+      expect(row.districtName).toMatch(/[区县市]$/);
+    }
+  });
+
+  it('defaults to the last 90 days, and answers one row for a named district', async () => {
+    const from = addDays(today, -89);
+    const windowed = seed.tickets.filter((t) => t.receivedOn >= from && t.receivedOn <= today);
+    const { data } = await counted('{ complaintStatistics { district tickets } }');
+    expect(new Map(data.complaintStatistics.map((r: any) => [r.district, r.tickets]))).toEqual(tally(windowed, (t) => t.district));
+    const district = seed.tickets[0]!.district;
+    const one = await counted('query($d: String) { complaintStatistics(district: $d, from: "2024-01-01") { district districtName tickets } }', { d: district });
+    expect(one.data.complaintStatistics).toHaveLength(1);
+    expect(one.data.complaintStatistics[0].tickets).toBe(seed.tickets.filter((t) => t.district === district && t.receivedOn <= today).length);
+    const empty = await counted('{ complaintStatistics(district: "330127", from: "2000-01-01", to: "2000-01-31") { district districtName tickets operators byCategory { count } } }');
+    expect(empty.data.complaintStatistics).toEqual([{ district: '330127', districtName: '淳安县', tickets: 0, operators: 0, byCategory: [] }]);
+  });
+
+  it('answers BAD_USER_INPUT for bad pages, cursors, districts, codes and date ranges', async () => {
+    for (const [query, field, variables] of [
+      ['{ complaintTickets(first: 5000) { totalCount } }', 'first', {}],
+      ['{ complaintTickets(first: 0) { totalCount } }', 'first', {}],
+      ['{ complaintTickets(after: "bm90LWEtY3Vyc29y") { totalCount } }', 'after', {}],
+      [`{ complaintTickets(after: "${Buffer.from('k:yesterday|x').toString('base64url')}") { totalCount } }`, 'after', {}],
+      ['{ complaintTickets(filter: { district: "330103" }) { totalCount } }', 'filter.district', {}],
+      ['{ complaintTickets(filter: { uscc: "91330106MA2OOOOOOO" }) { totalCount } }', 'filter.uscc', {}],
+      ['{ complaintTickets(filter: { receivedFrom: "2026-10-01", receivedTo: "2026-09-01" }) { totalCount } }', 'filter.receivedTo', {}],
+      ['query($d: Date) { complaintTickets(filter: { receivedFrom: $d }) { totalCount } }', 'date', { d: '2026-02-30' }],
+      ['{ complaintStatistics(district: "330199") { district } }', 'district', {}],
+      ['{ complaintStatistics(from: "2026-10-01", to: "2026-01-01") { district } }', 'to', {}],
+    ] as const) {
+      const result = await run(query, variables);
+      expect(result.errors?.[0]?.extensions, query).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
+    }
+  });
+});

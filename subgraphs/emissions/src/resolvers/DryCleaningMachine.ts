@@ -1,0 +1,5 @@
+import type { MachineRow } from '../db/schema';
+
+export const DryCleaningMachine = {
+  operatorUscc: (machine: MachineRow) => machine.uscc,
+};
