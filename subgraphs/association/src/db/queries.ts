@@ -113,7 +113,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
                 creditScoreDimensions,
                 eq(creditScoreDimensions.uscc, creditScores.uscc),
                 sql`${creditScoreDimensions.weight} desc, ${creditScoreDimensions.code}`,
-                ['uscc', 'district'],
+                { omit: ['uscc', 'district'] },
               ),
               source: creditScores.source,
               updatedAt: creditScores.updatedAt,
