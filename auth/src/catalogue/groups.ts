@@ -1,0 +1,245 @@
+import type { Agency } from '../agencies';
+
+/**
+ * The field groups of the 授权使用 catalogue (shared/spec/authorization.md). Every field of the
+ * API belongs to exactly one group, named by its schema coordinate `Type.field`, except
+ * `Operator.uscc` and `__typename`, which every caller who can see an operator may read.
+ * `aggregates` are the group's statistics coordinates: the only ones an AGGREGATE grant opens.
+ */
+export interface FieldGroup {
+  id: GroupId;
+  owner: Agency;
+  /** The subgraph that serves the group's fields. */
+  subgraph: 'registration' | 'emissions' | 'social-insurance' | 'complaints' | 'association';
+  description: string;
+  coordinates: readonly string[];
+  aggregates: readonly string[];
+}
+
+export const GROUP_IDS = [
+  'registration',
+  'outlets',
+  'emissionSummary',
+  'machinesAndPermits',
+  'inspections',
+  'penalties',
+  'socialInsuranceStatus',
+  'insuredHeadcount',
+  'complaintSummary',
+  'complaintTickets',
+  'complaintText',
+  'complainantIdentity',
+  'creditGrade',
+  'creditScore',
+  'leads',
+] as const;
+export type GroupId = (typeof GROUP_IDS)[number];
+
+/** `Type.a`, `Type.b`, ... */
+const on = (type: string, ...fields: string[]) => fields.map((f) => `${type}.${f}`);
+const ROW = ['source', 'updatedAt'];
+
+export const FIELD_GROUPS: readonly FieldGroup[] = [
+  {
+    id: 'registration',
+    owner: 'market',
+    subgraph: 'registration',
+    description: '登记信息: name, status, district, address, dates, business scope, industry code, abnormal-list flag, legal representative',
+    coordinates: [
+      ...on('Query', 'operator', 'operators', 'registrationStatistics'),
+      ...on('Operator', 'usccCheckDigitValid', 'name', 'entityKind', 'status', 'district', 'districtName', 'address', 'legalRepresentative',
+        'established', 'deregistered', 'businessScope', 'industryCode', 'abnormalList', ...ROW),
+      ...on('OperatorConnection', 'nodes', 'totalCount', 'pageInfo'),
+      // Pagination carries no department's data; it sits here because every list is a list of
+      // operators or their records, and every caller who may list anything holds this group.
+      ...on('PageInfo', 'hasNextPage', 'endCursor'),
+      ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
+    ],
+    aggregates: [
+      'Query.registrationStatistics',
+      ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
+    ],
+  },
+  {
+    id: 'outlets',
+    owner: 'market',
+    subgraph: 'registration',
+    description: '网点: address, type, location, services',
+    coordinates: [
+      'Operator.outlets',
+      ...on('Outlet', 'id', 'operatorUscc', 'name', 'type', 'address', 'district', 'location', 'services', 'opened', 'status', ...ROW),
+      ...on('GeoPoint', 'lng', 'lat'),
+    ],
+    aggregates: [],
+  },
+  {
+    id: 'emissionSummary',
+    owner: 'environment',
+    subgraph: 'emissions',
+    description: 'VOC summary: compliant flag and why, solvent types, enclosed-machine share',
+    coordinates: [
+      'Operator.emissionSummary',
+      ...on('EmissionSummary', 'compliant', 'reasons', 'solvents', 'machineCount', 'enclosedShare'),
+      'Query.emissionStatistics',
+      ...on('EmissionDistrictStatistics', 'district', 'districtName', 'operators', 'compliantOperators'),
+    ],
+    aggregates: ['Query.emissionStatistics', ...on('EmissionDistrictStatistics', 'district', 'districtName', 'operators', 'compliantOperators')],
+  },
+  {
+    id: 'machinesAndPermits',
+    owner: 'environment',
+    subgraph: 'emissions',
+    description: 'dry-cleaning machines (solvent, enclosure, capacity) and EIA / 排污登记 documents',
+    coordinates: [
+      ...on('Operator', 'machines', 'permits'),
+      'Outlet.machines',
+      ...on('DryCleaningMachine', 'id', 'outletId', 'operatorUscc', 'solvent', 'enclosure', 'capacityKg', 'installed', 'status', ...ROW),
+      ...on('EnvironmentalPermit', 'id', 'kind', 'documentNumber', 'issued', 'validUntil', ...ROW),
+      ...on('EmissionDistrictStatistics', 'machines', 'enclosedMachines', 'openMachines', 'machinesBySolvent'),
+      ...on('SolventCount', 'solvent', 'machines'),
+    ],
+    aggregates: [...on('EmissionDistrictStatistics', 'machines', 'enclosedMachines', 'openMachines', 'machinesBySolvent'), ...on('SolventCount', 'solvent', 'machines')],
+  },
+  {
+    id: 'inspections',
+    owner: 'environment',
+    subgraph: 'emissions',
+    description: 'inspections and results, monthly solvent ledger, hazardous-waste manifests',
+    coordinates: [
+      ...on('Operator', 'inspections', 'solventLedger'),
+      ...on('Inspection', 'id', 'date', 'kind', 'result', 'issues', 'rectificationDue', ...ROW),
+      ...on('SolventLedgerMonth', 'month', 'solvent', 'purchasedKg', 'consumedKg', 'garmentsKg', 'residueKg', 'manifestNumber', 'solventGramsPerKg', ...ROW),
+    ],
+    aggregates: [],
+  },
+  {
+    id: 'penalties',
+    owner: 'environment',
+    subgraph: 'emissions',
+    description: 'environmental penalty decisions while publicised',
+    coordinates: ['Operator.penalties', ...on('PenaltyDecision', 'id', 'decisionNumber', 'decided', 'violation', 'fineYuan', 'publicityFrom', 'publicityUntil', ...ROW)],
+    aggregates: [],
+  },
+  {
+    id: 'socialInsuranceStatus',
+    owner: 'hrss',
+    subgraph: 'social-insurance',
+    description: 'unit payment status per insurance type, arrears flag and months',
+    coordinates: [
+      'Operator.socialInsuranceStatus',
+      ...on('SocialInsuranceStatus', 'insurances', 'inArrears', 'maxArrearsMonths', 'terminated'),
+      ...on('InsuranceStatus', 'type', 'code', 'paymentStatus', 'inArrears', 'arrearsMonths', 'lastPaidPeriod', 'asOfPeriod', ...ROW),
+      ...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated'),
+    ],
+    aggregates: [...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated')],
+  },
+  {
+    id: 'insuredHeadcount',
+    owner: 'hrss',
+    subgraph: 'social-insurance',
+    description: 'insured headcount, as a band',
+    coordinates: [
+      'Operator.insuredHeadcount',
+      ...on('InsuredHeadcount', 'band', 'asOfPeriod', ...ROW),
+      'Query.socialInsuranceStatistics',
+      ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'),
+      ...on('HeadcountBandCount', 'band', 'units'),
+    ],
+    aggregates: ['Query.socialInsuranceStatistics', ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'), ...on('HeadcountBandCount', 'band', 'units')],
+  },
+  {
+    id: 'complaintSummary',
+    owner: 'petition',
+    subgraph: 'complaints',
+    description: 'complaint counts by category and status, last 90 days',
+    coordinates: [
+      'Operator.complaintSummary',
+      ...on('ComplaintSummary', 'total', 'byCategory', 'byStatus', 'open'),
+      ...on('ComplaintCategoryCount', 'category', 'count'),
+      ...on('ComplaintStatusCount', 'status', 'count'),
+      'Query.complaintStatistics',
+      ...on('ComplaintDistrictStatistics', 'district', 'districtName', 'tickets', 'operators', 'byCategory', 'byStatus'),
+    ],
+    aggregates: [
+      'Query.complaintStatistics',
+      ...on('ComplaintDistrictStatistics', 'district', 'districtName', 'tickets', 'operators', 'byCategory', 'byStatus'),
+      ...on('ComplaintCategoryCount', 'category', 'count'),
+      ...on('ComplaintStatusCount', 'status', 'count'),
+    ],
+  },
+  {
+    id: 'complaintTickets',
+    owner: 'petition',
+    subgraph: 'complaints',
+    description: 'de-identified tickets: channel, category, status, dates, handling agency, satisfaction',
+    coordinates: [
+      'Operator.complaints',
+      'Query.complaintTickets',
+      ...on('ComplaintTicketConnection', 'nodes', 'totalCount', 'pageInfo'),
+      ...on('ComplaintTicket', 'id', 'channel', 'category', 'status', 'receivedOn', 'handlingAgency', 'handlingDistrict', 'dueOn', 'closedOn',
+        'satisfaction', 'respondentName', 'uscc', 'district', 'operator', ...ROW),
+    ],
+    aggregates: [],
+  },
+  {
+    id: 'complaintText',
+    owner: 'petition',
+    subgraph: 'complaints',
+    description: 'the redacted complaint text',
+    coordinates: ['ComplaintTicket.text'],
+    aggregates: [],
+  },
+  {
+    id: 'complainantIdentity',
+    owner: 'petition',
+    subgraph: 'complaints',
+    description: "the complainant's name, phone and address",
+    coordinates: ['ComplaintTicket.complainant', ...on('Complainant', 'name', 'phone', 'address', ...ROW)],
+    aggregates: [],
+  },
+  {
+    id: 'creditGrade',
+    owner: 'association',
+    subgraph: 'association',
+    description: 'membership and credit grade',
+    coordinates: [
+      ...on('Operator', 'membership', 'creditGrade'),
+      ...on('Membership', 'memberNumber', 'since', 'status', ...ROW),
+      ...on('CreditGrade', 'grade', 'validFrom', 'validTo', ...ROW),
+      'Query.members',
+      ...on('MemberConnection', 'nodes', 'totalCount', 'pageInfo'),
+      'Query.associationStatistics',
+      ...on('AssociationDistrictStatistics', 'district', 'districtName', 'members', 'activeMembers', 'byGrade'),
+      ...on('CreditGradeCount', 'grade', 'members'),
+    ],
+    aggregates: [
+      'Query.associationStatistics',
+      ...on('AssociationDistrictStatistics', 'district', 'districtName', 'members', 'activeMembers', 'byGrade'),
+      ...on('CreditGradeCount', 'grade', 'members'),
+    ],
+  },
+  {
+    id: 'creditScore',
+    owner: 'association',
+    subgraph: 'association',
+    description: 'credit score and its dimensions',
+    coordinates: ['Operator.creditScore', ...on('CreditScore', 'total', 'dimensions', 'assessedOn', ...ROW), ...on('CreditScoreDimension', 'code', 'name', 'score', 'weight', ...ROW)],
+    aggregates: [],
+  },
+  {
+    id: 'leads',
+    owner: 'association',
+    subgraph: 'association',
+    description: '线索: violation leads reported to the regulators (type, facts, routing, feedback)',
+    coordinates: [
+      'Operator.leads',
+      ...on('Lead', 'id', 'type', 'facts', 'evidence', 'routedAgency', 'routedDistrict', 'copyToCommerce', 'reportedOn', 'feedbackDue', 'status',
+        'feedback', 'feedbackOn', 'uscc', 'district', 'operator', ...ROW),
+      ...on('AssociationDistrictStatistics', 'leads', 'openLeads'),
+    ],
+    aggregates: [...on('AssociationDistrictStatistics', 'leads', 'openLeads')],
+  },
+];
+
+/** Readable by every caller who can see an operator, whatever the grants. */
+export const ALWAYS_READABLE: ReadonlySet<string> = new Set(['Operator.uscc']);
