@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { CallerKeys, GatewayKeyPair } from './keys';
 import { principalClaims, principalFromClaims, type Principal } from './principal';
+import type { Scope } from './catalogue/default-grants';
 
 export const SUBGRAPH_TOKEN_TTL_SECONDS = 60;
 export const SUBGRAPH_TOKEN_ISSUER = 'xiran-gateway';
@@ -43,15 +44,19 @@ export async function signCallerToken(
     .sign(keys.hmacSecret);
 }
 
+/** The caller's grants for one subgraph's groups, as the gateway decided them: group → [scope, grant id]. */
+export type SignedGrants = Record<string, [Scope, string]>;
+
 export interface SubgraphTokenClaims {
   principal: Principal;
   requestId: string;
+  grants: SignedGrants;
 }
 
 /** The gateway's short-lived signature on one subgraph request: audience = that subgraph. */
 export async function signSubgraphToken(keys: GatewayKeyPair, subgraph: string, claims: SubgraphTokenClaims, ttlSeconds = SUBGRAPH_TOKEN_TTL_SECONDS): Promise<string> {
   if (!keys.privateKey) throw new Error('The gateway signing key is not loaded');
-  return new SignJWT({ ...principalClaims(claims.principal), rid: claims.requestId })
+  return new SignJWT({ ...principalClaims(claims.principal), rid: claims.requestId, grants: claims.grants })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
     .setSubject(claims.principal.sub)
     .setIssuer(SUBGRAPH_TOKEN_ISSUER)
@@ -76,7 +81,9 @@ export async function verifySubgraphToken(
       requiredClaims: ['exp', 'sub', 'rid'],
       maxTokenAge: SUBGRAPH_TOKEN_TTL_SECONDS * 2,
     });
-    return { principal: principalFromClaims(payload, isDistrict), requestId: String(payload.rid) };
+    const grants = (payload.grants ?? {}) as SignedGrants;
+    if (typeof grants !== 'object' || Array.isArray(grants)) throw new TokenRejected('grants malformed');
+    return { principal: principalFromClaims(payload, isDistrict), requestId: String(payload.rid), grants };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) throw new TokenRejected(error.code);
     throw new TokenRejected((error as Error).message);

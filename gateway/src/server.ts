@@ -2,12 +2,21 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import { maskError } from '@xiran/auth';
+import {
+  maskError,
+  SignedDataSource,
+  useAuthentication,
+  useAuthorization,
+  type AuthorizedContext,
+  type CallerKeys,
+  type GatewayKeyPair,
+  type GrantSource,
+} from '@xiran/auth';
 import type { SubgraphName } from '@xiran/schema';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
@@ -21,16 +30,27 @@ export interface GatewayServer {
   stop(): Promise<void>;
 }
 
+/** The keys and grants the gateway enforces with, loaded by the caller (index.ts, tests). */
+export interface GatewaySecurity {
+  callerKeys: CallerKeys;
+  gatewayKeys: GatewayKeyPair;
+  grants: GrantSource;
+}
+
 /** The gateway over the committed supergraph. Creating it opens nothing. */
-export function createGatewayServer(config: GatewayConfig): GatewayServer {
-  const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-    // The supergraph names each subgraph; where it listens is this gateway's configuration.
-    buildService: ({ name }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name as SubgraphName] }),
-  });
+export function createGatewayServer(config: GatewayConfig, security: GatewaySecurity): GatewayServer {
+  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants });
+  // No runtime switch turns authorization off: the gateway is always wrapped.
+  const gateway = useAuthorization(
+    new ApolloGateway({
+      supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+      // The supergraph names each subgraph; where it listens is this gateway's configuration.
+      buildService: ({ name }) => new SignedDataSource(name, config.subgraphUrls[name as SubgraphName], security.gatewayKeys),
+    }),
+  );
   const app = express();
   const httpServer = http.createServer(app);
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<AuthorizedContext>({
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
@@ -55,7 +75,7 @@ export function createGatewayServer(config: GatewayConfig): GatewayServer {
     async listen(port = config.port, host = config.host) {
       if (!started) {
         await apollo.start();
-        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ headers: req.headers }) }));
+        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers) }) }));
         started = true;
       }
       await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateGatewayKeys } from '@xiran/auth';
 import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import type { SubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from './stack/services';
@@ -31,7 +32,7 @@ afterAll(async () => {
 
 describe.each(SUBGRAPH_MODULES.map((m) => [m.name, m] as const))('%s subgraph', (name, module) => {
   it('resolves 1, 100 and 1,000 operators with one SQL statement per fetch', async () => {
-    const server = module.create(opened[name]);
+    const server = module.create(opened[name], await generateGatewayKeys());
     const selection = fullSelection(server.schema, 'Operator');
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { ${selection} } } }`;
     const counts: number[] = [];

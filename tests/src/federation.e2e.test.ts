@@ -4,14 +4,22 @@ import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
 import { startStack, type Stack } from './stack/stack';
 import { today } from './seed/seed-world';
 import { graphql } from './support/http';
+import { bearer, testSecurity } from './support/security';
+import type { GatewaySecurity } from '@xiran/gateway/server';
 
 /** The whole platform over real HTTP: five subgraphs and the gateway, each on its own port. */
 let databases: TestDatabases;
 let stack: Stack;
+let security: GatewaySecurity;
+/** Commerce leads the mechanism and holds a grant on every group but the complainants' identity. */
+let commerce: Record<string, string>;
 
 beforeAll(async () => {
   databases = await startTestDatabases();
+  security = await testSecurity();
+  commerce = await bearer(security, { agency: 'commerce' });
   stack = await startStack({
+    security,
     databaseTarget: (name) => databases.config(name).database,
     gatewayPort: 0,
     subgraphPort: () => 0,
@@ -40,7 +48,7 @@ const OPERATOR_FIELDS = `
 
 describe('the federated graph', () => {
   it('serves one operator with data from all five departments, as each department stored it', async () => {
-    const page = await graphql(stack.gatewayUrl, `{ operators(first: 400) { totalCount nodes { ${OPERATOR_FIELDS} } } }`);
+    const page = await graphql(stack.gatewayUrl, `{ operators(first: 400) { totalCount nodes { ${OPERATOR_FIELDS} } } }`, {}, commerce);
     expect(page.errors).toBeUndefined();
     const nodes = page.data!.operators.nodes as any[];
     expect(page.data!.operators.totalCount).toBe(400);
@@ -49,7 +57,7 @@ describe('the federated graph', () => {
     );
     expect(full, 'an operator known to every department').toBeDefined();
 
-    const one = await graphql(stack.gatewayUrl, `query($u: ID!) { operator(uscc: $u) { ${OPERATOR_FIELDS} } }`, { u: full.uscc });
+    const one = await graphql(stack.gatewayUrl, `query($u: ID!) { operator(uscc: $u) { ${OPERATOR_FIELDS} } }`, { u: full.uscc }, commerce);
     expect(one.errors).toBeUndefined();
     const op = one.data!.operator;
     expect(op).toEqual(full);
@@ -70,7 +78,7 @@ describe('the federated graph', () => {
       '{ operators(first: 1001) { totalCount } }',
       '{ operators(filter: { district: "330103" }) { totalCount } }',
     ]) {
-      const result = await graphql(stack.gatewayUrl, query);
+      const result = await graphql(stack.gatewayUrl, query, {}, commerce);
       expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(result)).not.toMatch(/stacktrace|at .*\.ts/);
     }

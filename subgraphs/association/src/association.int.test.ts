@@ -4,6 +4,7 @@ import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, LEAD_AGENCY, SCORE_DIMENSIONS } from './db/seed';
 import { createAssociationServer } from './server';
+import { generateGatewayKeys } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   databases = await startTestDatabases();
   database = await connectAssociationDatabase(databases.config('association').database);
   await insertAssociationSeed(database.db, seed);
-  server = createAssociationServer(database);
+  server = createAssociationServer(database, await generateGatewayKeys());
 });
 
 afterAll(async () => {

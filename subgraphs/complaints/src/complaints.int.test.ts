@@ -6,6 +6,7 @@ import { connectComplaintsDatabase } from './db';
 import type { NewTicketRow } from './db/schema';
 import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
 import { createComplaintsServer } from './server';
+import { generateGatewayKeys } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   databases = await startTestDatabases();
   database = await connectComplaintsDatabase(databases.config('complaints').database);
   await insertComplaintsSeed(database.db, seed);
-  server = createComplaintsServer(database);
+  server = createComplaintsServer(database, await generateGatewayKeys());
   const result = await database.db.execute<{ today: string }>(sql`select current_date::text as today`);
   today = result.rows[0]!.today;
 });

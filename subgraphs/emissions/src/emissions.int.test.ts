@@ -5,6 +5,7 @@ import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectEmissionsDatabase } from './db';
 import { generateEmissionsSeed, insertEmissionsSeed } from './db/seed';
 import { createEmissionsServer } from './server';
+import { generateGatewayKeys } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -21,7 +22,7 @@ beforeAll(async () => {
   databases = await startTestDatabases();
   database = await connectEmissionsDatabase(databases.config('emissions').database);
   await insertEmissionsSeed(database.db, seed);
-  server = createEmissionsServer(database);
+  server = createEmissionsServer(database, await generateGatewayKeys());
   const result = await database.db.execute(sql`select current_date::text as today`);
   today = String(result.rows[0]!.today);
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
+import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
@@ -7,12 +8,13 @@ import { resolvers } from './resolvers';
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
 /** The emissions subgraph (生态环境局) over an open database. Opens no port. */
-export function createEmissionsServer(database: ServiceDatabase) {
+export function createEmissionsServer(database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>) {
   return createSubgraphServer({
     name: 'emissions',
     typeDefs,
     resolvers,
     context: async () => createContext(database.db),
     database,
+    gatewayKeys,
   });
 }

@@ -1,6 +1,6 @@
 export * from './config';
 export * from './database';
-export * from './districts';
+export { ABOLISHED_DISTRICTS, DISTRICTS, district, isDistrictCode, type District } from '@xiran/auth';
 export * from './embedded-postgres';
 export * from './entity-loader';
 export * from './json-rows';

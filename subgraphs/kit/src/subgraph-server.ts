@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { maskError } from '@xiran/auth';
+import { ErrorCode, loadGatewayKeys, maskError, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
 import type { ServiceDatabase } from './database';
 import type { ServiceConfig } from './config';
 
@@ -19,10 +19,12 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   typeDefs: DocumentNode;
   /** Resolver objects by type; `__resolveReference` is typed by each subgraph, so kept loose here. */
   resolvers: Record<string, object>;
-  /** Builds the per-request context (fresh DataLoaders every request). */
-  context: (request: { headers: http.IncomingHttpHeaders }) => Promise<TContext>;
+  /** Builds the per-request context (fresh DataLoaders every request); `auth` is added to it. */
+  context: (auth: SubgraphAuth) => Promise<TContext>;
   /** The service's database: `/health` pings it, `/metrics` reports its statement count. */
   database: ServiceDatabase;
+  /** The gateway's public key: every GraphQL request must carry the gateway's token for this subgraph. */
+  gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>;
 }
 
 export interface SubgraphServer {
@@ -32,8 +34,8 @@ export interface SubgraphServer {
   app: express.Express;
   apollo: ApolloServer<BaseContext>;
   httpServer: http.Server;
-  /** Runs an operation in-process, with the context a request with `headers` would get (tests). */
-  execute(query: string, variables?: Record<string, unknown>, headers?: http.IncomingHttpHeaders): Promise<ExecutionResult>;
+  /** Runs an operation in-process as `auth` (default: the owning department, city level). Tests and tools. */
+  execute(query: string, variables?: Record<string, unknown>, auth?: SubgraphAuth): Promise<ExecutionResult>;
   /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
   listen(port: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -43,8 +45,11 @@ export interface SubgraphServer {
 export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const app = express();
   const httpServer = http.createServer(app);
-  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]);
-  const apollo = new ApolloServer<TContext>({
+  // The catalogue, enforced again here: graphql-shield over the federated schema.
+  const schema = shieldSubgraphSchema(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]));
+  const authentication = useSubgraphAuthentication({ subgraph: options.name, keys: options.gatewayKeys });
+  const contextFor = async (auth: SubgraphAuth) => ({ ...(await options.context(auth)), auth });
+  const apollo = new ApolloServer<TContext & { auth: SubgraphAuth }>({
     schema,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error(`[${options.name}]`, e)),
@@ -77,16 +82,30 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     app,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     httpServer,
-    async execute(query, variables = {}, headers = {}) {
+    async execute(query, variables = {}, auth = ownerAuth(options.name)) {
       await startApollo();
-      const response = await apollo.executeOperation({ query, variables }, { contextValue: await options.context({ headers }) });
+      const response = await apollo.executeOperation({ query, variables }, { contextValue: await contextFor(auth) });
       if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used here');
       return response.body.singleResult as ExecutionResult;
     },
     async listen(port, host = '127.0.0.1') {
       if (!started) {
         await startApollo();
-        app.use('/graphql', express.json({ limit: '10mb' }), expressMiddleware(apollo, { context: ({ req }) => options.context(req) }));
+        app.use(
+          '/graphql',
+          // Nothing is answered without the gateway's signature: not `_entities`, not `_service`.
+          async (req, res, next) => {
+            try {
+              res.locals.auth = await authentication.authenticate(req.headers);
+              next();
+            } catch (error) {
+              const reason = error instanceof TokenRejected ? error.message : 'invalid';
+              res.status(401).json({ errors: [{ message: `This subgraph answers only requests signed by the gateway (${reason}).`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+            }
+          },
+          express.json({ limit: '10mb' }),
+          expressMiddleware(apollo, { context: async ({ res }) => contextFor(res.locals.auth as SubgraphAuth) }),
+        );
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -110,10 +129,12 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
 export async function runSubgraph(options: {
   config: ServiceConfig;
   connect: (config: ServiceConfig) => Promise<ServiceDatabase>;
-  create: (database: ServiceDatabase) => SubgraphServer;
+  create: (database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>) => SubgraphServer;
 }): Promise<void> {
+  // GATEWAY_PUBLIC_KEY_FILE, or the dev key pair under the data folder.
+  const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: false });
   const database = await options.connect(options.config);
-  const server = options.create(database);
+  const server = options.create(database, gatewayKeys);
   const url = await server.listen(options.config.port, options.config.host);
   console.log(`${server.name} subgraph ready at ${url}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -3,6 +3,7 @@ import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@x
 import { connectRegistrationDatabase } from './db';
 import { generateRegistrationSeed, insertRegistrationSeed } from './db/seed';
 import { createRegistrationServer } from './server';
+import { generateGatewayKeys } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   databases = await startTestDatabases();
   database = await connectRegistrationDatabase(databases.config('registration').database);
   await insertRegistrationSeed(database.db, seed);
-  server = createRegistrationServer(database);
+  server = createRegistrationServer(database, await generateGatewayKeys());
 });
 
 afterAll(async () => {

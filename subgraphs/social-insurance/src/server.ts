@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
+import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
@@ -7,12 +8,13 @@ import { resolvers } from './resolvers';
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
 /** The social-insurance subgraph (人社局) over an open database. Opens no port. */
-export function createSocialInsuranceServer(database: ServiceDatabase) {
+export function createSocialInsuranceServer(database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>) {
   return createSubgraphServer({
     name: 'social-insurance',
     typeDefs,
     resolvers,
     context: async () => createContext(database.db),
     database,
+    gatewayKeys,
   });
 }

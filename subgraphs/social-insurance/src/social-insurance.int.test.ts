@@ -5,6 +5,7 @@ import { connectSocialInsuranceDatabase } from './db';
 import { generateSocialInsuranceSeed, insertSocialInsuranceSeed } from './db/seed';
 import { createSocialInsuranceServer } from './server';
 import { INSURANCE_CODES } from './resolvers/InsuranceStatus';
+import { generateGatewayKeys } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -60,7 +61,7 @@ beforeAll(async () => {
   databases = await startTestDatabases();
   database = await connectSocialInsuranceDatabase(databases.config('social-insurance').database);
   await insertSocialInsuranceSeed(database.db, seed);
-  server = createSocialInsuranceServer(database);
+  server = createSocialInsuranceServer(database, await generateGatewayKeys());
 });
 
 afterAll(async () => {

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { dataDir, envPrefix, readPort, startEmbeddedPostgres, type DatabaseTarget } from '@xiran/subgraph-kit';
 import { SUBGRAPHS } from '@xiran/schema';
+import { loadCallerKeys, loadGatewayKeys, StaticGrantSource } from '@xiran/auth';
+import { describeSecurity } from '@xiran/gateway/security-notice';
 import { startStack } from './stack';
 
 /**
@@ -31,7 +33,12 @@ if (env.DATABASE_URL) {
 const seedOperators = env.SEED_OPERATORS ? Number(env.SEED_OPERATORS) : 3000;
 if (!Number.isInteger(seedOperators) || seedOperators < 0) throw new Error('SEED_OPERATORS must be a whole number');
 
+const callerKeys = await loadCallerKeys(env);
+const gatewayKeys = await loadGatewayKeys(env, { needPrivate: true });
+console.log(describeSecurity(callerKeys, gatewayKeys));
+
 const stack = await startStack({
+  security: { callerKeys, gatewayKeys, grants: new StaticGrantSource() },
   databaseTarget,
   gatewayPort: readPort(env, 'PORT', 4000),
   subgraphPort: (name) => readPort(env, `${envPrefix(name)}_PORT`, SUBGRAPHS.find((s) => s.name === name)!.port),
@@ -44,6 +51,7 @@ console.log(`\n洗染在线 gateway ready at ${stack.gatewayUrl}`);
 console.log(`  Apollo Sandbox: open ${stack.gatewayUrl} in a browser (loads from Apollo's CDN)`);
 console.log(`  Offline GraphiQL: ${stack.gatewayUrl.replace(/graphql$/, 'graphiql')}`);
 console.log(`  Health: ${stack.gatewayUrl.replace(/graphql$/, 'health')}`);
+console.log('  Every request needs a bearer token: npm run token -- --agency commerce (see README, "Roles and tokens").');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

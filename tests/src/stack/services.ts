@@ -1,5 +1,6 @@
 import type { Database, DatabaseTarget, SeedOperator, SeedOptions, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
 import type { SubgraphName } from '@xiran/schema';
+import type { GatewayKeyPair } from '@xiran/auth';
 import { connectRegistrationDatabase } from '@xiran/registration/db';
 import { createRegistrationServer } from '@xiran/registration';
 import { generateRegistrationSeed, insertRegistrationSeed } from '@xiran/registration/seed';
@@ -20,7 +21,7 @@ import { generateAssociationSeed, insertAssociationSeed } from '@xiran/associati
 export interface SubgraphModule {
   name: SubgraphName;
   connect(target: DatabaseTarget): Promise<ServiceDatabase>;
-  create(database: ServiceDatabase): SubgraphServer;
+  create(database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>): SubgraphServer;
   /** Writes this department's part of the seed world, replacing what was there. */
   seed(db: Database, world: SeedOperator[], options: SeedOptions): Promise<void>;
 }

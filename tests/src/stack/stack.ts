@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
 import { SUBGRAPHS, type SubgraphName } from '@xiran/schema';
-import { createGatewayServer, type GatewayServer } from '@xiran/gateway/server';
+import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
@@ -17,6 +17,8 @@ export interface StackOptions {
   /** Seed this many operators when registration is empty (0: never). */
   seedIfEmpty: number;
   seedAsOf?: string;
+  /** Caller keys, the gateway's key pair and the grants in force. */
+  security: GatewaySecurity;
   log?: (line: string) => void;
 }
 
@@ -58,13 +60,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
     for (const module of SUBGRAPH_MODULES) {
-      const server = module.create(databases[module.name]);
+      const server = module.create(databases[module.name], options.security.gatewayKeys);
       subgraphs.push(server);
       subgraphUrls[module.name] = await server.listen(options.subgraphPort(module.name), host);
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
-    gateway = createGatewayServer(config);
+    gateway = createGatewayServer(config, options.security);
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     return { gatewayUrl, subgraphUrls, databases, stop };
   } catch (error) {

@@ -1,0 +1,4 @@
+export * from './catalogue';
+export * from './default-grants';
+export * from './grants';
+export * from './groups';

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { print } from 'graphql';
+import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
+import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
+import { applyRefusals, filterOperation } from './field-filter';
+import type { GatewayAuth } from './authentication';
+
+/** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
+export interface AuthorizedContext {
+  auth: GatewayAuth;
+}
+
+/**
+ * Authorization at the gateway, before planning: the executor that ApolloGateway.load() returns is
+ * wrapped so that every field the caller has no grant for is removed from the operation, no
+ * subgraph is asked for it, and the response has null there with a FORBIDDEN error naming it.
+ *
+ * The gateway caches query plans by `queryHash`: a rewritten document gets the hash of its own
+ * text, or another caller's cached plan (with the refused field in it) would run.
+ */
+export function useAuthorization(gateway: GatewayInterface, options: { catalogue?: Catalogue } = {}): GatewayInterface {
+  const catalogue = options.catalogue ?? CATALOGUE;
+  const wrap = (executor: GatewayExecutor): GatewayExecutor => async (requestContext) => {
+    const context = requestContext.context as Partial<AuthorizedContext>;
+    const schema = requestContext.schema;
+    if (!context.auth) throw new Error('Authorization needs an authenticated context');
+    const grants = context.auth.grants;
+    const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants));
+    if (filtered.changed) {
+      const source = print(filtered.document);
+      const rewritten = requestContext as { -readonly [K in keyof GatewayGraphQLRequestContext]: GatewayGraphQLRequestContext[K] };
+      rewritten.document = filtered.document;
+      rewritten.source = source;
+      rewritten.operation = filtered.operation;
+      rewritten.queryHash = createHash('sha256').update(source).digest('hex');
+    }
+    const result = await executor(requestContext);
+    if (filtered.removed.length === 0 && !filtered.changed) return result;
+    const refusals = applyRefusals(result.data as never, filtered.removed);
+    return { ...result, errors: [...(result.errors ?? []), ...(refusals as never[])] };
+  };
+  return {
+    async load(options) {
+      const loaded = await gateway.load(options);
+      if (!loaded.executor) throw new Error('The gateway loaded no executor');
+      return { executor: wrap(loaded.executor) };
+    },
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+  };
+}

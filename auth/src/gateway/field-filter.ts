@@ -1,0 +1,158 @@
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { FieldDecision } from '../catalogue/catalogue';
+import type { GroupId } from '../catalogue/groups';
+
+/** A field taken out of the operation: where it was asked for and why it was refused. */
+export interface RemovedField {
+  /** Response keys from the root (aliases where given), without list positions. */
+  path: string[];
+  coordinate: string;
+  group: GroupId | null;
+  reason: string;
+}
+
+export interface FilteredOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  removed: RemovedField[];
+  /** Groups whose fields stay in the operation (for the audit trail). */
+  groups: Set<GroupId>;
+  changed: boolean;
+}
+
+/** Placeholder kept where every field of a selection was refused (a selection cannot be empty). */
+export const PLACEHOLDER = '__xiran_refused';
+
+/**
+ * Removes from an operation every field the caller may not read, before any subgraph is asked.
+ * Fragments are inlined first, so that a refusal is tied to the place a field was asked for.
+ */
+export function filterOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  decide: (coordinate: string) => FieldDecision,
+): FilteredOperation {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (!operation) throw new Error('No operation to filter');
+  const fragments = Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  if (!root) throw new Error(`The schema has no ${operation.operation} type`);
+  const removed: RemovedField[] = [];
+  const groups = new Set<GroupId>();
+  let changed = Object.keys(fragments).length > 0 || operations.length > 1;
+
+  const filterSet = (set: SelectionSetNode, parent: GraphQLObjectType, path: string[]): SelectionSetNode => {
+    const kept: SelectionNode[] = [];
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments[selection.name.value];
+        if (!fragment) continue;
+        const type = schema.getType(fragment.typeCondition.name.value);
+        if (!isObjectType(type)) continue;
+        changed = true;
+        kept.push({ kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: selection.directives, selectionSet: filterSet(fragment.selectionSet, type, path) });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        if (!isObjectType(type)) continue;
+        kept.push({ ...selection, selectionSet: filterSet(selection.selectionSet, type, path) });
+      } else {
+        const field = filterField(selection, parent, path);
+        if (field) kept.push(field);
+      }
+    }
+    if (kept.length === 0) {
+      changed = true;
+      kept.push({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: PLACEHOLDER }, name: { kind: Kind.NAME, value: '__typename' } });
+    }
+    return { ...set, selections: kept };
+  };
+
+  const filterField = (field: FieldNode, parent: GraphQLObjectType, path: string[]): FieldNode | null => {
+    const name = field.name.value;
+    const key = field.alias?.value ?? name;
+    // Introspection is open to every authenticated caller: the schema and the catalogue are public.
+    if (name.startsWith('__')) return field;
+    const coordinate = `${parent.name}.${name}`;
+    const decision = decide(coordinate);
+    if (!decision.allowed) {
+      removed.push({ path: [...path, key], coordinate, group: decision.group, reason: decision.reason });
+      changed = true;
+      return null;
+    }
+    if (decision.group) groups.add(decision.group);
+    if (!field.selectionSet) return field;
+    const definition = parent.getFields()[name];
+    const type = definition ? getNamedType(definition.type) : undefined;
+    if (!isObjectType(type)) return field;
+    return { ...field, selectionSet: filterSet(field.selectionSet, type, [...path, key]) };
+  };
+
+  const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, []) };
+  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, groups, changed };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Concrete response paths (with list positions) where `path` lands in `data`. */
+function occurrences(data: Json | undefined, path: readonly string[], prefix: (string | number)[] = []): Array<(string | number)[]> {
+  if (data === null || data === undefined) return [];
+  if (Array.isArray(data)) return data.flatMap((item, i) => occurrences(item, path, [...prefix, i]));
+  if (path.length === 1) return typeof data === 'object' ? [[...prefix, path[0]!]] : [];
+  if (typeof data !== 'object') return [];
+  return occurrences((data as Record<string, Json>)[path[0]!], path.slice(1), [...prefix, path[0]!]);
+}
+
+function setNull(data: Record<string, Json>, path: readonly (string | number)[]): void {
+  let node: Json = data;
+  for (const step of path.slice(0, -1)) node = (node as Record<string | number, Json>)[step] ?? null;
+  if (node && typeof node === 'object') (node as Record<string | number, Json>)[path[path.length - 1]!] = null;
+}
+
+function dropPlaceholders(node: Json): void {
+  if (Array.isArray(node)) node.forEach(dropPlaceholders);
+  else if (node && typeof node === 'object') {
+    delete node[PLACEHOLDER];
+    Object.values(node).forEach(dropPlaceholders);
+  }
+}
+
+export interface RefusalError {
+  message: string;
+  path: (string | number)[];
+  extensions: { code: 'FORBIDDEN'; group: GroupId | null; coordinate: string; occurrences: number };
+}
+
+/**
+ * Puts `null` wherever a refused field was asked for, and one FORBIDDEN error per refused field
+ * whose path names it (at its first occurrence, with list positions; the pattern when none).
+ */
+export function applyRefusals(data: Record<string, Json> | null | undefined, removed: readonly RemovedField[]): RefusalError[] {
+  const errors: RefusalError[] = [];
+  for (const field of removed) {
+    const found = data ? occurrences(data, field.path) : [];
+    for (const path of found) setNull(data!, path);
+    errors.push({
+      message: `Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`,
+      path: found[0] ?? field.path,
+      extensions: { code: 'FORBIDDEN', group: field.group, coordinate: field.coordinate, occurrences: found.length },
+    });
+  }
+  if (data) dropPlaceholders(data);
+  return errors;
+}

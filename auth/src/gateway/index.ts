@@ -1,0 +1,4 @@
+export * from './authentication';
+export * from './authorization';
+export * from './field-filter';
+export * from './signed-data-source';

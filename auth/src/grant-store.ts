@@ -1,0 +1,44 @@
+import { DEFAULT_GRANTS } from './catalogue/default-grants';
+import { FIELD_GROUPS } from './catalogue/groups';
+import type { Grant } from './catalogue/grants';
+
+/** Where the gateway reads the grants in force. */
+export interface GrantSource {
+  /** The grants as last read; expiry is judged by the reader at every request. */
+  current(): readonly Grant[];
+}
+
+/** The default catalogue as grant rows: each owner's ● plus the spec's F / A / M / H cells. */
+export function defaultGrantRows(grantedAt = '2026-01-01T00:00:00.000Z'): Grant[] {
+  const owners = FIELD_GROUPS.map((group) => ({
+    id: `owner:${group.id}`,
+    group: group.id,
+    grantee: group.owner,
+    level: null,
+    scope: 'OWNER' as const,
+    purpose: 'The owning department (数据提供方) reads its own data.',
+    grantedBy: 'catalogue',
+    grantedAt,
+    expiresAt: null,
+  }));
+  const defaults = DEFAULT_GRANTS.filter((g) => g.scope !== 'OWNER').map((g) => ({
+    id: `default:${g.group}:${g.grantee}`,
+    group: g.group,
+    grantee: g.grantee,
+    level: null,
+    scope: g.scope,
+    purpose: g.purpose,
+    grantedBy: 'catalogue',
+    grantedAt,
+    expiresAt: null,
+  }));
+  return [...owners, ...defaults];
+}
+
+/** A fixed set of grants: the defaults, for tests and for subgraph-only setups. */
+export class StaticGrantSource implements GrantSource {
+  constructor(private readonly grants: readonly Grant[] = defaultGrantRows()) {}
+  current(): readonly Grant[] {
+    return this.grants;
+  }
+}

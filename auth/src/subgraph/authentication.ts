@@ -1,0 +1,48 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { FIELD_GROUPS, GROUP_IDS, type GroupId } from '../catalogue/groups';
+import { effectiveGrants, type EffectiveGrant } from '../catalogue/grants';
+import { SCOPES, type Scope } from '../catalogue/default-grants';
+import { isDistrictCode } from '../districts';
+import { defaultGrantRows } from '../grant-store';
+import type { GatewayKeyPair } from '../keys';
+import type { Principal } from '../principal';
+import { SUBGRAPH_TOKEN_HEADER, TokenRejected, verifySubgraphToken } from '../tokens';
+
+/** What a subgraph knows of a request: the caller, as the gateway vouched for it, and its grants. */
+export interface SubgraphAuth {
+  principal: Principal;
+  grants: ReadonlyMap<GroupId, EffectiveGrant>;
+  requestId: string;
+}
+
+/**
+ * Subgraphs trust nobody: every request must carry the gateway's ES256 token for this subgraph
+ * (audience = the subgraph's name), unexpired. `_entities` and `_service` included.
+ */
+export function useSubgraphAuthentication(options: { subgraph: string; keys: Pick<GatewayKeyPair, 'publicKey'> }) {
+  const ownGroups = new Set(FIELD_GROUPS.filter((g) => g.subgraph === options.subgraph).map((g) => g.id));
+  return {
+    async authenticate(headers: IncomingHttpHeaders): Promise<SubgraphAuth> {
+      const token = headers[SUBGRAPH_TOKEN_HEADER];
+      if (typeof token !== 'string' || token.length === 0) throw new TokenRejected('no gateway signature');
+      const claims = await verifySubgraphToken(token, options.keys, options.subgraph, isDistrictCode);
+      const grants = new Map<GroupId, EffectiveGrant>();
+      for (const [group, value] of Object.entries(claims.grants)) {
+        // Only this subgraph's groups count here; anything else in the token is ignored.
+        if (!GROUP_IDS.includes(group as GroupId) || !ownGroups.has(group as GroupId)) continue;
+        const [scope, grantId] = value;
+        if (!SCOPES.includes(scope as Scope) || typeof grantId !== 'string') throw new TokenRejected('grants malformed');
+        grants.set(group as GroupId, { group: group as GroupId, scope, grantId });
+      }
+      return { principal: claims.principal, grants, requestId: claims.requestId };
+    },
+  };
+}
+
+/** The owning department reading its own subgraph with the default grants (in-process tests, tools). */
+export function ownerAuth(subgraph: string, requestId = 'in-process'): SubgraphAuth {
+  const owner = FIELD_GROUPS.find((g) => g.subgraph === subgraph)?.owner;
+  if (!owner) throw new Error(`No field group is served by ${subgraph}`);
+  const principal: Principal = { sub: `${owner}-system`, agency: owner, level: 'city', district: null, roles: ['reader'] };
+  return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId };
+}

@@ -1,0 +1,45 @@
+import { isObjectType, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { allow, deny, rule, shield } from 'graphql-shield';
+import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
+import { forbidden } from '../errors';
+import type { SubgraphAuth } from './authentication';
+
+/** Federation's own entry points, which carry no data of their own (each entity field is guarded). */
+const FEDERATION_ALLOWED: Record<string, string[]> = { Query: ['_entities', '_service'], _Service: ['sdl'] };
+
+/**
+ * The same catalogue, enforced again inside a subgraph with graphql-shield: a rule per field of the
+ * subgraph's schema built from the catalogue, deny for anything else. Works on the schema that
+ * buildSubgraphSchema returned, so `__resolveReference` keeps running.
+ */
+export function shieldSubgraphSchema(schema: GraphQLSchema, options: { catalogue?: Catalogue } = {}): GraphQLSchema {
+  const catalogue = options.catalogue ?? CATALOGUE;
+  const tree: Record<string, Record<string, unknown>> = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.keys(type.getFields())) {
+      const coordinate = `${type.name}.${field}`;
+      if (FEDERATION_ALLOWED[type.name]?.includes(field)) {
+        (tree[type.name] ??= {})[field] = allow;
+        continue;
+      }
+      // One named rule per coordinate: shield caches a rule's verdict per request by its name.
+      (tree[type.name] ??= {})[field] = rule(coordinate, { cache: 'contextual' })((_parent, _args, context: { auth?: SubgraphAuth }) =>
+        context.auth ? catalogue.decide(coordinate, context.auth.grants).allowed : false,
+      );
+    }
+  }
+  return applyMiddleware(
+    schema,
+    shield(tree as never, {
+      // Deny by default: a field the tree does not name is refused.
+      fallbackRule: deny,
+      allowExternalErrors: true,
+      fallbackError: (_thrown, _parent, _args, _context, info) => {
+        const coordinate = `${info.parentType.name}.${info.fieldName}`;
+        return forbidden(`Not authorized to read ${coordinate}.`, { coordinate, group: catalogue.groupOf(coordinate)?.id ?? null });
+      },
+    }),
+  );
+}
