@@ -38,8 +38,8 @@ export function unauthenticated(message = 'A valid bearer token is required.'): 
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
 }
 
-export function forbidden(message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN, ...extra } });
+export function forbidden(message: string, extra: Record<string, unknown> = {}, path?: ReadonlyArray<string | number>): GraphQLError {
+  return new GraphQLError(message, { path, extensions: { code: ErrorCode.FORBIDDEN, ...extra } });
 }
 
 export function auditUnavailable(): GraphQLError {

@@ -37,7 +37,7 @@ export function useAuthorization(gateway: GatewayInterface, options: { catalogue
     const result = await executor(requestContext);
     if (filtered.removed.length === 0 && !filtered.changed) return result;
     const refusals = applyRefusals(result.data as never, filtered.removed);
-    return { ...result, errors: [...(result.errors ?? []), ...(refusals as never[])] };
+    return { ...result, errors: [...(result.errors ?? []), ...refusals] };
   };
   return {
     async load(options) {

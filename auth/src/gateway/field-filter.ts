@@ -1,4 +1,5 @@
 import {
+  GraphQLError,
   getNamedType,
   isObjectType,
   Kind,
@@ -12,6 +13,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { FieldDecision } from '../catalogue/catalogue';
+import { forbidden } from '../errors';
 import type { GroupId } from '../catalogue/groups';
 
 /** A field taken out of the operation: where it was asked for and why it was refused. */
@@ -132,26 +134,23 @@ function dropPlaceholders(node: Json): void {
   }
 }
 
-export interface RefusalError {
-  message: string;
-  path: (string | number)[];
-  extensions: { code: 'FORBIDDEN'; group: GroupId | null; coordinate: string; occurrences: number };
-}
 
 /**
  * Puts `null` wherever a refused field was asked for, and one FORBIDDEN error per refused field
  * whose path names it (at its first occurrence, with list positions; the pattern when none).
  */
-export function applyRefusals(data: Record<string, Json> | null | undefined, removed: readonly RemovedField[]): RefusalError[] {
-  const errors: RefusalError[] = [];
+export function applyRefusals(data: Record<string, Json> | null | undefined, removed: readonly RemovedField[]): GraphQLError[] {
+  const errors: GraphQLError[] = [];
   for (const field of removed) {
     const found = data ? occurrences(data, field.path) : [];
     for (const path of found) setNull(data!, path);
-    errors.push({
-      message: `Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`,
-      path: found[0] ?? field.path,
-      extensions: { code: 'FORBIDDEN', group: field.group, coordinate: field.coordinate, occurrences: found.length },
-    });
+    errors.push(
+      forbidden(`Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`, {
+        group: field.group,
+        coordinate: field.coordinate,
+        occurrences: found.length,
+      }, found[0] ?? field.path),
+    );
   }
   if (data) dropPlaceholders(data);
   return errors;

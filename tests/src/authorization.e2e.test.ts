@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { sql } from 'drizzle-orm';
+import { generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
+import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
+import type { GatewaySecurity } from '@xiran/gateway/server';
+import { startStack, type Stack } from './stack/stack';
+import { today } from './seed/seed-world';
+import { graphql } from './support/http';
+import { bearer, testSecurity } from './support/security';
+
+/** Authentication and field-level authorization through the gateway and at every subgraph. */
+let databases: TestDatabases;
+let stack: Stack;
+let security: GatewaySecurity;
+let uscc: string;
+
+beforeAll(async () => {
+  databases = await startTestDatabases();
+  security = await testSecurity();
+  stack = await startStack({
+    security,
+    databaseTarget: (name) => databases.config(name).database,
+    gatewayPort: 0,
+    subgraphPort: () => 0,
+    seedIfEmpty: 300,
+    seedAsOf: today(),
+  });
+  // An operator with machines and complaints, so that refused and granted fields both have values.
+  const machines = await stack.databases.emissions.db.execute(sql`select uscc from emissions.machines group by uscc order by uscc`);
+  const tickets = await stack.databases.complaints.db.execute(sql`select uscc from complaints.tickets where uscc is not null group by uscc`);
+  const withTickets = new Set(tickets.rows.map((r) => r.uscc));
+  uscc = machines.rows.map((r) => String(r.uscc)).find((u) => withTickets.has(u))!;
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await databases?.close();
+});
+
+const metric = async (name: keyof Stack['subgraphUrls']) =>
+  Number(/ (\d+)\n/.exec(await (await fetch(new URL('/metrics', stack.subgraphUrls[name]))).text())![1]);
+
+describe('authentication at the gateway', () => {
+  it('answers UNAUTHENTICATED with no data to a request without a valid token, introspection included', async () => {
+    const expired = await new SignJWT({ agency: 'commerce', level: 'city', roles: ['reader'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuer(security.callerKeys.issuer)
+      .setAudience(security.callerKeys.audience)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(security.callerKeys.hmacSecret!);
+    const good = (await bearer(security, { agency: 'commerce' })).authorization!;
+    const tampered = good.slice(0, -3) + (good.endsWith('A') ? 'BBB' : 'AAA');
+    for (const authorization of [undefined, 'Bearer nonsense', `Bearer ${expired}`, tampered, good.replace('Bearer ', 'Basic ')]) {
+      for (const query of ['{ operators(first: 1) { nodes { name } } }', '{ __schema { queryType { name } } }']) {
+        const result = await graphql(stack.gatewayUrl, query, {}, authorization ? { authorization } : {});
+        expect(result.status, `${authorization?.slice(0, 20)} ${query}`).toBe(401);
+        expect(result.data).toBeUndefined();
+        expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      }
+    }
+    const ok = await graphql(stack.gatewayUrl, '{ __schema { queryType { name } } }', {}, { authorization: good });
+    expect(ok.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('refuses a token with claims outside the catalogue (unknown agency, district caller without district)', async () => {
+    for (const claims of [{ agency: 'police', level: 'city' }, { agency: 'market', level: 'district' }]) {
+      const token = await new SignJWT({ ...claims, roles: ['reader'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer(security.callerKeys.issuer)
+        .setAudience(security.callerKeys.audience)
+        .setExpirationTime('5m')
+        .sign(security.callerKeys.hmacSecret!);
+      const result = await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, { authorization: `Bearer ${token}` });
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
+
+describe('field authorization at the gateway', () => {
+  const QUERY = 'query($u: ID!) { operator(uscc: $u) { uscc name machines { id solvent } socialInsuranceStatus { inArrears } } }';
+
+  it('returns granted fields and null + FORBIDDEN (with the group) where the caller has no grant', async () => {
+    const hrss = await graphql(stack.gatewayUrl, QUERY, { u: uscc }, await bearer(security, { agency: 'hrss' }));
+    expect(hrss.data?.operator.name).toEqual(expect.any(String));
+    expect(hrss.data?.operator.socialInsuranceStatus).not.toBeUndefined();
+    expect(hrss.data?.operator.machines).toBeNull();
+    expect(hrss.errors).toEqual([
+      expect.objectContaining({ path: ['operator', 'machines'], extensions: expect.objectContaining({ code: 'FORBIDDEN', group: 'machinesAndPermits' }) }),
+    ]);
+
+    const environment = await graphql(stack.gatewayUrl, QUERY, { u: uscc }, await bearer(security, { agency: 'environment' }));
+    expect(environment.data?.operator.machines.length).toBeGreaterThan(0);
+    expect(environment.data?.operator.socialInsuranceStatus).toBeNull();
+    expect(environment.errors?.map((e) => e.extensions?.group)).toEqual(['socialInsuranceStatus']);
+  });
+
+  it('never reuses a broader caller’s query plan: the refused field is not fetched from its subgraph', async () => {
+    // Commerce first, so a plan that fetches machines is in the gateway's cache for this text.
+    const commerce = await graphql(stack.gatewayUrl, QUERY, { u: uscc }, await bearer(security, { agency: 'commerce' }));
+    expect(commerce.data?.operator.machines.length).toBeGreaterThan(0);
+    const before = await metric('emissions');
+    const hrss = await graphql(stack.gatewayUrl, QUERY, { u: uscc }, await bearer(security, { agency: 'hrss' }));
+    expect(hrss.data?.operator.machines).toBeNull();
+    expect(await metric('emissions')).toBe(before);
+  });
+
+  it('shows the complainant’s identity to the petition bureau and to nobody else', async () => {
+    const query = 'query($u: ID!) { operator(uscc: $u) { complaints { id complainant { name phone } } } }';
+    const petition = await graphql(stack.gatewayUrl, query, { u: uscc }, await bearer(security, { agency: 'petition' }));
+    expect(petition.errors).toBeUndefined();
+    expect(petition.data?.operator.complaints[0].complainant.name).toEqual(expect.any(String));
+    for (const agency of ['commerce', 'market', 'environment', 'hrss', 'statistics', 'ndrc', 'data', 'association'] as const) {
+      const result = await graphql(stack.gatewayUrl, query, { u: uscc }, await bearer(security, { agency }));
+      expect(JSON.stringify(result.data), agency).not.toContain('"phone"');
+      const names = (result.data?.operator?.complaints ?? []).map((c: { complainant: unknown }) => c.complainant);
+      expect(names.every((n: unknown) => n === null), agency).toBe(true);
+      expect(result.errors?.some((e) => e.extensions?.code === 'FORBIDDEN'), agency).toBe(true);
+    }
+  });
+
+  it('has no field for what never enters the platform', async () => {
+    const result = await graphql(stack.gatewayUrl, '{ __type(name: "Operator") { fields { name } } }', {}, await bearer(security, { agency: 'commerce' }));
+    const fields = result.data?.__type.fields.map((f: { name: string }) => f.name.toLowerCase()) as string[];
+    for (const forbiddenWord of ['idcard', 'identity', 'phone', 'bank', 'contributionbase', 'salary', 'employee']) {
+      expect(fields.filter((f) => f.includes(forbiddenWord)), forbiddenWord).toEqual([]);
+    }
+  });
+});
+
+describe('subgraphs answer only the gateway', () => {
+  const principal: Principal = { sub: 'intruder', agency: 'commerce', level: 'city', district: null, roles: ['reader'] };
+  const query = (u: string) => JSON.stringify({ query: `{ _entities(representations: [{ __typename: "Operator", uscc: "${u}" }]) { ... on Operator { machines { id } } } }` });
+  const call = async (headers: Record<string, string>, body = query(uscc)) => {
+    const response = await fetch(stack.subgraphUrls.emissions, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
+  };
+  const grants = { machinesAndPermits: ['FULL', 'default'] as ['FULL', string] };
+
+  it('refuses no signature, an expired, tampered or foreign-key one, and one for another subgraph', async () => {
+    const valid = await signSubgraphToken(security.gatewayKeys, 'emissions', { principal, requestId: 'r1', grants });
+    const cases: Record<string, Record<string, string>> = {
+      none: {},
+      'caller token instead': await bearer(security, { agency: 'commerce' }),
+      expired: { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(security.gatewayKeys, 'emissions', { principal, requestId: 'r2', grants }, -5) },
+      tampered: { [SUBGRAPH_TOKEN_HEADER]: valid.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}${p.endsWith('A') ? 'BB' : 'AA'}.`) },
+      'another key': { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(await generateGatewayKeys(), 'emissions', { principal, requestId: 'r3', grants }) },
+      'another subgraph': { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(security.gatewayKeys, 'registration', { principal, requestId: 'r4', grants }) },
+    };
+    for (const [name, headers] of Object.entries(cases)) {
+      for (const body of [query(uscc), JSON.stringify({ query: '{ _service { sdl } }' })]) {
+        const result = await call(headers, body);
+        expect(result.status, name).toBe(401);
+        expect(result.body.data, name).toBeUndefined();
+        expect(result.body.errors?.[0]?.extensions?.code, name).toBe('UNAUTHENTICATED');
+      }
+    }
+    const ok = await call({ [SUBGRAPH_TOKEN_HEADER]: valid });
+    expect(ok.status).toBe(200);
+    expect((ok.body.data as { _entities: Array<{ machines: unknown[] }> })._entities[0]!.machines.length).toBeGreaterThan(0);
+  });
+
+  it('enforces the catalogue again inside the subgraph: a signed request without the grant gets FORBIDDEN', async () => {
+    const token = await signSubgraphToken(security.gatewayKeys, 'emissions', { principal: { ...principal, agency: 'hrss' }, requestId: 'r5', grants: {} });
+    const result = await call({ [SUBGRAPH_TOKEN_HEADER]: token });
+    expect(JSON.stringify(result.body.data ?? null)).not.toContain('"id"');
+    expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
