@@ -14,3 +14,5 @@ export * from './uscc';
 export * from './validate';
 export * from './seed';
 export * from './testing';
+export * from './row-scope';
+export * from './member-scope';

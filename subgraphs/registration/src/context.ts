@@ -1,13 +1,16 @@
-import { selectionLoader } from '@xiran/subgraph-kit';
-import { operatorsByUscc, outletsById, type RegistrationDb } from './db/queries';
+import type { SubgraphAuth } from '@xiran/auth';
+import { rowScope, selectionLoader } from '@xiran/subgraph-kit';
+import { operatorsByUscc, outletsById, type RegistrationDb, type RegistrationScopes } from './db/queries';
 
-/** Per-request context: fresh DataLoaders, so nothing is cached across callers. */
-export function createContext(db: RegistrationDb) {
+/** Per-request context: fresh DataLoaders and the caller's row scopes, nothing shared across callers. */
+export function createContext(db: RegistrationDb, auth: SubgraphAuth) {
+  const scopes: RegistrationScopes = { registration: rowScope(auth, 'registration'), outlets: rowScope(auth, 'outlets') };
   return {
     db,
+    scopes,
     loaders: {
-      operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts)),
-      outlet: selectionLoader((keys) => outletsById(db, keys)),
+      operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),
+      outlet: selectionLoader((keys) => outletsById(db, keys, scopes.outlets)),
     },
   };
 }

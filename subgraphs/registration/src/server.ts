@@ -13,7 +13,7 @@ export function createRegistrationServer(database: ServiceDatabase, gatewayKeys:
     name: 'registration',
     typeDefs,
     resolvers,
-    context: async () => createContext(database.db),
+    context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
   });

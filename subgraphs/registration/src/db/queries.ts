@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, ilike, sql, type SQL } from 'drizzle-orm';
-import { anyOf, jsonRows, type Database } from '@xiran/subgraph-kit';
-import { operators, outlets, type OperatorRow, type OutletRow } from './schema';
+import { anyOf, jsonRows, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { memberScope, operators, outlets, type OperatorRow, type OutletRow } from './schema';
 
 export type RegistrationDb = Database;
 
@@ -13,11 +13,23 @@ export interface OperatorFilter {
   name?: string | null;
 }
 
+/** Row scopes of this subgraph's two groups for one request. */
+export interface RegistrationScopes {
+  registration: RowScope;
+  outlets: RowScope;
+}
+
+const members = membersOf(memberScope);
+const operatorScope = (scope: RowScope) => scopeCondition({ district: operators.district, uscc: operators.uscc, members }, scope);
+const outletScope = (scope: RowScope) => scopeCondition({ district: outlets.district, uscc: outlets.uscc, members }, scope);
+
 /** Columns of the operator plus, when selected, its outlets as JSON: always one statement. */
-function operatorColumns(parts: ReadonlySet<string>) {
+function operatorColumns(parts: ReadonlySet<string>, scopes: RegistrationScopes) {
   return {
     ...operatorsColumns,
-    ...(parts.has('outlets') ? { outlets: jsonRows(outlets, eq(outlets.uscc, operators.uscc), asc(outlets.id)) as SQL<OutletRow[]> } : {}),
+    ...(parts.has('outlets')
+      ? { outlets: jsonRows(outlets, and(eq(outlets.uscc, operators.uscc), outletScope(scopes.outlets))!, asc(outlets.id)) as SQL<OutletRow[]> }
+      : {}),
   };
 }
 
@@ -39,18 +51,23 @@ const operatorsColumns = {
   updatedAt: operators.updatedAt,
 };
 
-export async function operatorsByUscc(db: RegistrationDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
-  const rows = await db.select(operatorColumns(parts)).from(operators).where(anyOf(operators.uscc, keys));
+/** Operators by uscc, only those the caller may see (the others are simply absent: null). */
+export async function operatorsByUscc(db: RegistrationDb, keys: readonly string[], parts: ReadonlySet<string>, scopes: RegistrationScopes): Promise<Map<string, OperatorRecord>> {
+  const rows = await db
+    .select(operatorColumns(parts, scopes))
+    .from(operators)
+    .where(and(anyOf(operators.uscc, keys), operatorScope(scopes.registration)));
   return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
 }
 
-export async function outletsById(db: RegistrationDb, keys: readonly string[]): Promise<Map<string, OutletRow>> {
-  const rows = await db.select().from(outlets).where(anyOf(outlets.id, keys));
+export async function outletsById(db: RegistrationDb, keys: readonly string[], scope: RowScope): Promise<Map<string, OutletRow>> {
+  const rows = await db.select().from(outlets).where(and(anyOf(outlets.id, keys), outletScope(scope)));
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-function filterCondition(filter: OperatorFilter): SQL | undefined {
+function filterCondition(filter: OperatorFilter, scope: RowScope): SQL | undefined {
   return and(
+    operatorScope(scope),
     filter.district ? eq(operators.district, filter.district) : undefined,
     filter.status ? eq(operators.status, filter.status) : undefined,
     filter.name ? ilike(operators.name, `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
@@ -63,14 +80,14 @@ function filterCondition(filter: OperatorFilter): SQL | undefined {
  */
 export async function operatorPage(
   db: RegistrationDb,
-  options: { filter: OperatorFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean },
+  options: { filter: OperatorFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean; scopes: RegistrationScopes },
 ): Promise<{ rows: OperatorRecord[]; totalCount: number }> {
-  const where = filterCondition(options.filter);
+  const where = filterCondition(options.filter, options.scopes.registration);
   const total = options.withTotal
     ? sql<number>`(select count(*)::int from ${operators} where ${where ?? sql`true`})`
     : sql<number>`0`;
   const rows = await db
-    .select({ ...operatorColumns(options.parts), totalCount: total })
+    .select({ ...operatorColumns(options.parts, options.scopes), totalCount: total })
     .from(operators)
     .where(and(where, options.afterKey ? gt(operators.uscc, options.afterKey) : undefined))
     .orderBy(asc(operators.uscc))
@@ -94,9 +111,13 @@ export interface RegistrationStatisticsRow {
   openOutlets: number;
 }
 
-export async function registrationStatistics(db: RegistrationDb, district: string | null): Promise<RegistrationStatisticsRow[]> {
-  const openOutlets = sql<number>`(select count(*)::int from ${outlets} where ${outlets.district} = ${operators.district} and ${outlets.status} = 'OPEN')`;
-  return db
+/**
+ * Counts per district over the operators the caller may see; for an AGGREGATE grant, cells of
+ * fewer than 3 are suppressed (null).
+ */
+export async function registrationStatistics(db: RegistrationDb, district: string | null, scope: RowScope): Promise<Array<{ [K in keyof RegistrationStatisticsRow]: K extends 'district' ? string : number | null }>> {
+  const openOutlets = sql<number>`(select count(*)::int from ${outlets} where ${outlets.district} = ${operators.district} and ${outlets.status} = 'OPEN' and ${outletScope(scope)})`;
+  const rows = await db
     .select({
       district: operators.district,
       operators: sql<number>`count(*)::int`,
@@ -108,7 +129,11 @@ export async function registrationStatistics(db: RegistrationDb, district: strin
       openOutlets,
     })
     .from(operators)
-    .where(district ? eq(operators.district, district) : undefined)
+    .where(and(district ? eq(operators.district, district) : undefined, operatorScope(scope)))
     .groupBy(operators.district)
     .orderBy(asc(operators.district));
+  return rows.map(({ district: code, ...cells }) => ({
+    district: code,
+    ...(Object.fromEntries(Object.entries(cells).map(([k, v]) => [k, suppressSmall(v, k === 'openOutlets' ? cells.operators : v, scope)])) as Omit<RegistrationStatisticsRow, 'district'>),
+  }));
 }

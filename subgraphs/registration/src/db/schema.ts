@@ -1,5 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { boolean, date, doublePrecision, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const registration = pgSchema('registration');
@@ -54,6 +55,9 @@ export const outlets = registration.table(
   },
   (t) => [index('outlets_uscc_idx').on(t.uscc), index('outlets_district_idx').on(t.district)],
 );
+
+/** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
+export const memberScope = memberScopeTable(registration);
 
 // Relations
 

@@ -23,12 +23,13 @@ export const Query = {
       afterKey,
       parts: requestedFields(info, 'Operator', ['nodes']),
       withTotal: requestedFields(info, 'OperatorConnection').has('totalCount'),
+      scopes: ctx.scopes,
     });
     return toConnection(rows, limit, (row) => row.uscc, totalCount);
   },
 
   async registrationStatistics(_: unknown, args: { district?: string | null }, ctx: RegistrationContext) {
-    const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district));
+    const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes.registration);
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 };
