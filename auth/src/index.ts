@@ -8,3 +8,6 @@ export * from './keys';
 export * from './principal';
 export * from './subgraph/index';
 export * from './tokens';
+export * from './catalogue-api';
+export * from './db/grant-repository';
+export * as gatewayTables from './db/schema';

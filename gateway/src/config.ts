@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { defaultSubgraphUrl, SUBGRAPHS, SUPERGRAPH_PATH, type SubgraphName } from '@xiran/schema';
+import { defaultSubgraphUrl, HTTP_SUBGRAPHS, SUPERGRAPH_PATH, type HttpSubgraphName } from '@xiran/schema';
 
 export interface GatewayConfig {
   host: string;
@@ -7,7 +7,7 @@ export interface GatewayConfig {
   /** The committed supergraph; the gateway never introspects subgraphs. */
   supergraphPath: string;
   /** Where each subgraph listens (`<NAME>_URL`, default http://127.0.0.1:400N/graphql). */
-  subgraphUrls: Record<SubgraphName, string>;
+  subgraphUrls: Record<HttpSubgraphName, string>;
 }
 
 export class GatewayConfigError extends Error {}
@@ -20,8 +20,8 @@ function envName(name: string): string {
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const port = env.PORT ? Number(env.PORT) : 4000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GatewayConfigError(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
-  const subgraphUrls = {} as Record<SubgraphName, string>;
-  for (const { name } of SUBGRAPHS) {
+  const subgraphUrls = {} as Record<HttpSubgraphName, string>;
+  for (const { name } of HTTP_SUBGRAPHS) {
     const url = env[envName(name)] || defaultSubgraphUrl(name);
     if (!/^https?:\/\//.test(url)) throw new GatewayConfigError(`${envName(name)} must be an http(s) URL, got ${JSON.stringify(url)}`);
     subgraphUrls[name] = url;

@@ -1,7 +1,7 @@
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 
 /** `/health` of the gateway: its own liveness plus each subgraph's `/health`. */
-export async function checkSubgraphs(subgraphUrls: Record<SubgraphName, string>): Promise<{ ok: boolean; subgraphs: Record<string, string> }> {
+export async function checkSubgraphs(subgraphUrls: Record<HttpSubgraphName, string>): Promise<{ ok: boolean; subgraphs: Record<string, string> }> {
   const entries = await Promise.all(
     Object.entries(subgraphUrls).map(async ([name, url]) => {
       try {

@@ -1,5 +1,8 @@
-import { loadCallerKeys, loadGatewayKeys, StaticGrantSource } from '@xiran/auth';
+import { loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
+import { MEMBER_SCOPE_SUBGRAPHS } from '@xiran/schema';
+import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig } from './config';
+import { connectGatewayDatabase } from './database';
 import { createGatewayServer } from './server';
 import { describeSecurity } from './security-notice';
 
@@ -7,12 +10,28 @@ const config = readGatewayConfig();
 const callerKeys = await loadCallerKeys();
 const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: true });
 console.log(describeSecurity(callerKeys, gatewayKeys));
-const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants: new StaticGrantSource() });
+// GATEWAY_DATABASE_URL, or DATABASE_URL (database <db>_gateway), or an embedded store.
+const database = await connectGatewayDatabase(readServiceConfig('gateway', config.port).database);
+await seedDefaultGrants(database.db);
+const grants = await new PgGrantSource(database.db).start();
+const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants });
+const memberSync = useMemberScopeSync({
+  keys: gatewayKeys,
+  associationUrl: config.subgraphUrls.association,
+  targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
+});
 const url = await server.listen();
+// The subgraphs may start after the gateway: keep trying on the schedule rather than failing.
+void memberSync.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void server.stop().finally(() => process.exit(0));
+    grants.stop();
+    memberSync.stop();
+    void server
+      .stop()
+      .then(() => database.close())
+      .finally(() => process.exit(0));
   });
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -15,9 +15,10 @@ import {
   type AuthorizedContext,
   type CallerKeys,
   type GatewayKeyPair,
-  type GrantSource,
+  catalogueSchema,
+  type PgGrantSource,
 } from '@xiran/auth';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { checkSubgraphs } from './health';
@@ -34,7 +35,8 @@ export interface GatewayServer {
 export interface GatewaySecurity {
   callerKeys: CallerKeys;
   gatewayKeys: GatewayKeyPair;
-  grants: GrantSource;
+  /** Grants in the gateway's database; also serves the catalogue API and its mutations. */
+  grants: PgGrantSource;
 }
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
@@ -45,7 +47,10 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     new ApolloGateway({
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
-      buildService: ({ name }) => new SignedDataSource(name, config.subgraphUrls[name as SubgraphName], security.gatewayKeys),
+      buildService: ({ name }) =>
+        name === 'authorization'
+          ? new LocalGraphQLDataSource(catalogueSchema(security.grants))
+          : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
   );
   const app = express();

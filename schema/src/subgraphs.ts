@@ -10,16 +10,27 @@ export const SUBGRAPHS = [
   { name: 'social-insurance', port: 4003, owner: 'hrss' },
   { name: 'complaints', port: 4004, owner: 'petition' },
   { name: 'association', port: 4005, owner: 'association' },
+  // The catalogue API (授权使用), served inside the gateway from its own database: no port.
+  { name: 'authorization', port: 0, owner: 'commerce' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
 
+/** The subgraphs that run as their own HTTP services (all but the gateway-local catalogue). */
+export type HttpSubgraphName = Exclude<SubgraphName, 'authorization'>;
+export const HTTP_SUBGRAPHS = SUBGRAPHS.filter((s): s is Extract<(typeof SUBGRAPHS)[number], { name: HttpSubgraphName }> => s.name !== 'authorization');
+
 export function sdlPath(name: SubgraphName): string {
-  return fileURLToPath(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url));
+  const path = name === 'authorization' ? '../../auth/schema.graphql' : `../../subgraphs/${name}/schema.graphql`;
+  return fileURLToPath(new URL(path, import.meta.url));
 }
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));
 
 export function defaultSubgraphUrl(name: SubgraphName): string {
+  if (name === 'authorization') return 'http://gateway.local/authorization';
   return `http://127.0.0.1:${SUBGRAPHS.find((s) => s.name === name)!.port}/graphql`;
 }
+
+/** The subgraphs that keep a replicated copy of the association's member list (MEMBERS scope). */
+export const MEMBER_SCOPE_SUBGRAPHS = ['registration', 'emissions', 'social-insurance', 'complaints'] as const satisfies readonly HttpSubgraphName[];

@@ -3,23 +3,22 @@ import { SignJWT } from 'jose';
 import { sql } from 'drizzle-orm';
 import { generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
 import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
-import type { GatewaySecurity } from '@xiran/gateway/server';
 import { startStack, type Stack } from './stack/stack';
 import { today } from './seed/seed-world';
 import { graphql } from './support/http';
-import { bearer, testSecurity } from './support/security';
+import { bearer, testSecurity, type TestKeys } from './support/security';
 
 /** Authentication and field-level authorization through the gateway and at every subgraph. */
 let databases: TestDatabases;
 let stack: Stack;
-let security: GatewaySecurity;
+let security: TestKeys;
 let uscc: string;
 
 beforeAll(async () => {
   databases = await startTestDatabases();
   security = await testSecurity();
   stack = await startStack({
-    security,
+    keys: security,
     databaseTarget: (name) => databases.config(name).database,
     gatewayPort: 0,
     subgraphPort: () => 0,
@@ -167,5 +166,61 @@ describe('subgraphs answer only the gateway', () => {
     const result = await call({ [SUBGRAPH_TOKEN_HEADER]: token });
     expect(JSON.stringify(result.body.data ?? null)).not.toContain('"id"');
     expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('the catalogue as data', () => {
+  const CATALOGUE_QUERY = '{ authorizationCatalogue { groups { id owner coordinates } grants { id group grantee scope purpose grantedBy expiresAt } } }';
+  const GRANT = `mutation($input: GrantAccessInput!) { grantAccess(input: $input) { id group grantee scope purpose grantedBy expiresAt } }`;
+  const MACHINES = 'query($u: ID!) { operator(uscc: $u) { machines { id } } }';
+
+  it('is readable by every authenticated caller: groups with coordinates, grants with purpose and owner', async () => {
+    const result = await graphql(stack.gatewayUrl, CATALOGUE_QUERY, {}, await bearer(security, { agency: 'statistics', level: 'district', district: '330106' }));
+    expect(result.errors).toBeUndefined();
+    const catalogue = result.data!.authorizationCatalogue;
+    expect(catalogue.groups.find((g: { id: string }) => g.id === 'complainantIdentity')).toMatchObject({ owner: 'petition', coordinates: expect.arrayContaining(['Complainant.phone']) });
+    expect(catalogue.grants).toEqual(expect.arrayContaining([expect.objectContaining({ group: 'emissionSummary', grantee: 'statistics', scope: 'AGGREGATE' })]));
+    expect(catalogue.grants.some((g: { group: string; grantee: string }) => g.group === 'complainantIdentity' && g.grantee !== 'petition')).toBe(false);
+  });
+
+  it('lets only the owning agency’s admin grant; the grant works at once and stops at its expiry, without a restart', async () => {
+    const hrss = await bearer(security, { agency: 'hrss' });
+    expect((await graphql(stack.gatewayUrl, MACHINES, { u: uscc }, hrss)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const input = { group: 'machinesAndPermits', grantee: 'hrss', scope: 'FULL', purpose: '核查社保异常网点的设备 (test)', expiresAt: new Date(Date.now() + 4000).toISOString() };
+    for (const caller of [{ agency: 'environment' as const }, { agency: 'market' as const, roles: ['admin' as const] }, { agency: 'hrss' as const, roles: ['admin' as const] }]) {
+      const refused = await graphql(stack.gatewayUrl, GRANT, { input }, await bearer(security, caller));
+      expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(caller)).toBe('FORBIDDEN');
+    }
+    const admin = await bearer(security, { agency: 'environment', roles: ['reader', 'admin'] });
+    const granted = await graphql(stack.gatewayUrl, GRANT, { input }, admin);
+    expect(granted.errors).toBeUndefined();
+    expect(granted.data!.grantAccess).toMatchObject({ group: 'machinesAndPermits', grantee: 'hrss', scope: 'FULL', purpose: input.purpose });
+
+    const during = await graphql(stack.gatewayUrl, MACHINES, { u: uscc }, hrss);
+    expect(during.errors).toBeUndefined();
+    expect(during.data!.operator.machines.length).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, Date.parse(input.expiresAt) - Date.now() + 200));
+    const after = await graphql(stack.gatewayUrl, MACHINES, { u: uscc }, hrss);
+    expect(after.data?.operator.machines).toBeNull();
+    expect(after.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+    const changes = await stack.gatewayDatabase.db.execute(sql`select action, actor_agency, reason from gateway.grant_changes where grant_id = ${granted.data!.grantAccess.id}`);
+    expect(changes.rows).toEqual([{ action: 'GRANT', actor_agency: 'environment', reason: input.purpose }]);
+  });
+
+  it('revokes a grant for its owner’s admin only, with a reason, and the grantee loses it', async () => {
+    const admin = await bearer(security, { agency: 'environment', roles: ['admin'] });
+    const granted = await graphql(stack.gatewayUrl, GRANT, { input: { group: 'machinesAndPermits', grantee: 'ndrc', scope: 'FULL', purpose: '产业布局研究 (test)' } }, admin);
+    const id = granted.data!.grantAccess.id as string;
+    const ndrc = await bearer(security, { agency: 'ndrc' });
+    expect((await graphql(stack.gatewayUrl, MACHINES, { u: uscc }, ndrc)).errors).toBeUndefined();
+    const REVOKE = 'mutation($id: ID!, $reason: String!) { revokeGrant(id: $id, reason: $reason) { id } }';
+    expect((await graphql(stack.gatewayUrl, REVOKE, { id, reason: 'not needed' }, await bearer(security, { agency: 'petition', roles: ['admin'] }))).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await graphql(stack.gatewayUrl, REVOKE, { id, reason: '研究结束' }, admin)).errors).toBeUndefined();
+    expect((await graphql(stack.gatewayUrl, MACHINES, { u: uscc }, ndrc)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const changes = await stack.gatewayDatabase.db.execute(sql`select action from gateway.grant_changes where grant_id = ${id} order by at`);
+    expect(changes.rows.map((r) => r.action)).toEqual(['GRANT', 'REVOKE']);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGatewayKeys } from '@xiran/auth';
 import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from './stack/services';
 import { seedWorld } from './seed/seed-world';
 import { fullSelection } from './support/selection';
@@ -12,7 +12,7 @@ import { fullSelection } from './support/selection';
  */
 const OPERATORS = 1000;
 let databases: TestDatabases;
-const opened = {} as Record<SubgraphName, ServiceDatabase>;
+const opened = {} as Record<HttpSubgraphName, ServiceDatabase>;
 let usccs: string[] = [];
 
 beforeAll(async () => {

@@ -4,13 +4,12 @@ import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
 import { startStack, type Stack } from './stack/stack';
 import { today } from './seed/seed-world';
 import { graphql } from './support/http';
-import { bearer, testSecurity } from './support/security';
-import type { GatewaySecurity } from '@xiran/gateway/server';
+import { bearer, testSecurity, type TestKeys } from './support/security';
 
 /** The whole platform over real HTTP: five subgraphs and the gateway, each on its own port. */
 let databases: TestDatabases;
 let stack: Stack;
-let security: GatewaySecurity;
+let security: TestKeys;
 /** Commerce leads the mechanism and holds a grant on every group but the complainants' identity. */
 let commerce: Record<string, string>;
 
@@ -19,7 +18,7 @@ beforeAll(async () => {
   security = await testSecurity();
   commerce = await bearer(security, { agency: 'commerce' });
   stack = await startStack({
-    security,
+    keys: security,
     databaseTarget: (name) => databases.config(name).database,
     gatewayPort: 0,
     subgraphPort: () => 0,

@@ -50,9 +50,6 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Operator', 'usccCheckDigitValid', 'name', 'entityKind', 'status', 'district', 'districtName', 'address', 'legalRepresentative',
         'established', 'deregistered', 'businessScope', 'industryCode', 'abnormalList', ...ROW),
       ...on('OperatorConnection', 'nodes', 'totalCount', 'pageInfo'),
-      // Pagination carries no department's data; it sits here because every list is a list of
-      // operators or their records, and every caller who may list anything holds this group.
-      ...on('PageInfo', 'hasNextPage', 'endCursor'),
       ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
     ],
     aggregates: [
@@ -241,5 +238,20 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
   },
 ];
 
-/** Readable by every caller who can see an operator, whatever the grants. */
-export const ALWAYS_READABLE: ReadonlySet<string> = new Set(['Operator.uscc']);
+/**
+ * Readable whatever the grants: an operator's key, and the catalogue itself, which every
+ * authenticated caller may read so that anyone can see who may know what. The grant mutations are
+ * open to call; their resolvers allow only the owning agency's admin.
+ */
+export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
+  'Operator.uscc',
+  // Pagination mechanics carry no department's data; every connection's own fields are guarded.
+  'PageInfo.hasNextPage',
+  'PageInfo.endCursor',
+  'Query.authorizationCatalogue',
+  ...['groups', 'grants'].map((f) => `AuthorizationCatalogue.${f}`),
+  ...['id', 'owner', 'description', 'coordinates', 'aggregateCoordinates'].map((f) => `FieldGroupInfo.${f}`),
+  ...['id', 'group', 'grantee', 'level', 'scope', 'purpose', 'grantedBy', 'grantedAt', 'expiresAt'].map((f) => `GrantInfo.${f}`),
+  'Mutation.grantAccess',
+  'Mutation.revokeGrant',
+]);

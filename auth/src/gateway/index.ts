@@ -2,3 +2,4 @@ export * from './authentication';
 export * from './authorization';
 export * from './field-filter';
 export * from './signed-data-source';
+export * from './member-scope-sync';

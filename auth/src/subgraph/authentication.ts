@@ -20,7 +20,6 @@ export interface SubgraphAuth {
  * (audience = the subgraph's name), unexpired. `_entities` and `_service` included.
  */
 export function useSubgraphAuthentication(options: { subgraph: string; keys: Pick<GatewayKeyPair, 'publicKey'> }) {
-  const ownGroups = new Set(FIELD_GROUPS.filter((g) => g.subgraph === options.subgraph).map((g) => g.id));
   return {
     async authenticate(headers: IncomingHttpHeaders): Promise<SubgraphAuth> {
       const token = headers[SUBGRAPH_TOKEN_HEADER];
@@ -28,8 +27,7 @@ export function useSubgraphAuthentication(options: { subgraph: string; keys: Pic
       const claims = await verifySubgraphToken(token, options.keys, options.subgraph, isDistrictCode);
       const grants = new Map<GroupId, EffectiveGrant>();
       for (const [group, value] of Object.entries(claims.grants)) {
-        // Only this subgraph's groups count here; anything else in the token is ignored.
-        if (!GROUP_IDS.includes(group as GroupId) || !ownGroups.has(group as GroupId)) continue;
+        if (!GROUP_IDS.includes(group as GroupId)) throw new TokenRejected(`unknown group ${group}`);
         const [scope, grantId] = value;
         if (!SCOPES.includes(scope as Scope) || typeof grantId !== 'string') throw new TokenRejected('grants malformed');
         grants.set(group as GroupId, { group: group as GroupId, scope, grantId });

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
+import { CREDIT_GRADES } from './db/queries';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, LEAD_AGENCY, SCORE_DIMENSIONS } from './db/seed';
 import { createAssociationServer } from './server';
-import { generateGatewayKeys } from '@xiran/auth';
+import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -260,5 +261,157 @@ describe('association subgraph', () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
     }
+  });
+});
+
+/** A caller as the gateway would vouch for it: one agency, its level, and the given grants. */
+function caller(agency: Agency, grants: Partial<Record<GroupId, Scope>>, district: string | null = '330106'): SubgraphAuth {
+  return {
+    principal: { sub: 't', agency, level: district ? 'district' : 'city', district, roles: ['reader'] },
+    grants: new Map(Object.entries(grants).map(([group, scope]) => [group as GroupId, { group: group as GroupId, scope: scope!, grantId: 'g' }])),
+    requestId: 'r',
+  };
+}
+
+async function runAs(auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) {
+  const result = await server.execute(query, variables, auth);
+  expect(result.errors).toBeUndefined();
+  return result.data as any;
+}
+
+const STATISTICS = '{ associationStatistics { district members activeMembers byGrade { grade members } leads openLeads } }';
+const entities = (auth: SubgraphAuth, fields: string, keys: readonly string[]) =>
+  runAs(auth, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { ${fields} } } }`, { r: keys.map((uscc) => ({ __typename: 'Operator', uscc })) });
+const leadEntities = (auth: SubgraphAuth, ids: readonly string[]) =>
+  runAs(auth, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { id routedAgency routedDistrict } } }', { r: ids.map((id) => ({ __typename: 'Lead', id })) });
+const ids = (leads: readonly { id: string }[]) => leads.map((l) => l.id);
+
+describe('row scope (限定知悉范围)', () => {
+  const D = '330106';
+  const inD = seed.memberships.filter((m) => m.district === D);
+  const leadsInD = seed.leads.filter((l) => l.routedDistrict === D);
+  const gradedWithLeads = (district: (d: string) => boolean) =>
+    seed.memberships.filter((m) => district(m.district) && m.grade).sort((a, b) => leadsOf(b.uscc).length - leadsOf(a.uscc).length)[0]!;
+
+  it('the seed has members and leads both inside and outside the district', () => {
+    expect(inD.length).toBeGreaterThan(0);
+    expect(leadsInD.length).toBeGreaterThan(0);
+    expect(inD.length).toBeLessThan(seed.memberships.length);
+    expect(leadsInD.length).toBeLessThan(seed.leads.length);
+  });
+
+  it('a district-level caller sees only its district in entities, leads, lists, totalCount and statistics', async () => {
+    const auth = caller('commerce', { creditGrade: 'FULL', creditScore: 'FULL', leads: 'FULL' });
+    const inside = gradedWithLeads((d) => d === D);
+    const outside = gradedWithLeads((d) => d !== D);
+    expect(leadsOf(outside.uscc).length).toBeGreaterThan(0);
+
+    const data = await entities(auth, OPERATOR_FIELDS, [inside.uscc, outside.uscc]);
+    const [a, b] = data._entities;
+    expect(a.membership.memberNumber).toBe(inside.memberNumber);
+    expect(a.creditGrade.grade).toBe(inside.grade);
+    expect(a.creditScore.total).toBe(scoreOf.get(inside.uscc)!.total);
+    expect(a.creditScore.dimensions).toHaveLength(SCORE_DIMENSIONS.length);
+    expect(ids(a.leads)).toEqual(ids(leadsOf(inside.uscc).filter((l) => l.routedDistrict === D)));
+    // The other district's operator: nothing of it is visible.
+    expect(b).toEqual({ uscc: outside.uscc, membership: null, creditGrade: null, creditScore: null, leads: [] });
+
+    const leadInside = leadsInD[0]!;
+    const leadOutside = seed.leads.find((l) => l.routedDistrict !== D)!;
+    const leadData = await leadEntities(auth, [leadInside.id, leadOutside.id]);
+    expect(leadData._entities).toEqual([{ id: leadInside.id, routedAgency: leadInside.routedAgency, routedDistrict: D }, null]);
+
+    const all = await runAs(auth, '{ members(first: 1000) { totalCount nodes { uscc membership { memberNumber } } } }');
+    expect(all.members.nodes.map((n: any) => n.uscc)).toEqual(inD.map((m) => m.uscc).sort());
+    expect(all.members.totalCount).toBe(inD.length);
+    const firstPage = await runAs(auth, '{ members(first: 2) { totalCount nodes { uscc } } }');
+    expect(firstPage.members.totalCount).toBe(inD.length);
+    const other = await runAs(auth, 'query($d: String) { members(first: 1000, filter: { district: $d }) { totalCount nodes { uscc } } }', { d: outside.district });
+    expect(other.members).toEqual({ totalCount: 0, nodes: [] });
+
+    const stats = await runAs(auth, STATISTICS);
+    expect(stats.associationStatistics).toEqual([
+      {
+        district: D,
+        members: inD.length,
+        activeMembers: inD.filter((m) => m.status === 'ACTIVE').length,
+        byGrade: CREDIT_GRADES.map((grade) => ({ grade, members: inD.filter((m) => m.grade === grade).length })),
+        leads: leadsInD.length,
+        openLeads: leadsInD.filter((l) => l.status !== 'CLOSED').length,
+      },
+    ]);
+    const otherStats = await runAs(auth, 'query($d: String) { associationStatistics(district: $d) { district members activeMembers leads openLeads byGrade { members } } }', {
+      d: outside.district,
+    });
+    expect(otherStats.associationStatistics).toEqual([{ district: outside.district, members: 0, activeMembers: 0, leads: 0, openLeads: 0, byGrade: Array(5).fill({ members: 0 }) }]);
+  });
+
+  it('a HANDLER sees only the leads routed to its agency (and, district-level, to its district)', async () => {
+    const agency = 'market' as const;
+    const mixed =
+      [...new Set(seed.leads.map((l) => l.uscc))].find((u) => leadsOf(u).some((l) => l.routedAgency === agency) && leadsOf(u).some((l) => l.routedAgency !== agency)) ??
+      seed.leads.find((l) => l.routedAgency !== agency)!.uscc;
+    const mine = seed.leads.find((l) => l.routedAgency === agency)!;
+    const notMine = seed.leads.find((l) => l.routedAgency !== agency)!;
+
+    const city = caller(agency, { creditGrade: 'FULL', leads: 'HANDLER' }, null);
+    const data = await entities(city, 'uscc leads { id routedAgency }', [mixed]);
+    expect(ids(data._entities[0].leads)).toEqual(ids(leadsOf(mixed).filter((l) => l.routedAgency === agency)));
+    expect((await leadEntities(city, [mine.id, notMine.id]))._entities).toEqual([{ id: mine.id, routedAgency: agency, routedDistrict: mine.routedDistrict }, null]);
+    const stats = (await runAs(city, STATISTICS)).associationStatistics;
+    const routed = seed.leads.filter((l) => l.routedAgency === agency);
+    for (const row of stats) {
+      const here = routed.filter((l) => l.district === row.district);
+      expect(row.leads).toBe(here.length);
+      expect(row.openLeads).toBe(here.filter((l) => l.status !== 'CLOSED').length);
+      // Membership is not a HANDLER group: a city-level FULL grant counts every member.
+      expect(row.members).toBe(seed.memberships.filter((m) => m.district === row.district).length);
+    }
+    expect(stats.reduce((s: number, r: any) => s + r.leads, 0)).toBe(routed.length);
+
+    const district = caller(agency, { creditGrade: 'FULL', leads: 'HANDLER' }, D);
+    const routedHere = seed.leads.filter((l) => l.routedAgency === agency && l.routedDistrict === D);
+    expect(routedHere.length).toBeGreaterThan(0);
+    const operators = [...new Set(seed.leads.map((l) => l.uscc))];
+    const all = await entities(district, 'uscc leads { id }', operators);
+    expect(all._entities.flatMap((o: any) => ids(o.leads)).sort()).toEqual(ids(routedHere).sort());
+    const outsideMine = routed.find((l) => l.routedDistrict !== D)!;
+    expect((await leadEntities(district, [routedHere[0]!.id, outsideMine.id, notMine.id]))._entities.map((l: any) => l?.id ?? null)).toEqual([routedHere[0]!.id, null, null]);
+    const districtStats = (await runAs(district, STATISTICS)).associationStatistics;
+    expect(districtStats.map((r: any) => [r.district, r.leads, r.openLeads])).toEqual([
+      [D, routedHere.length, routedHere.filter((l) => l.status !== 'CLOSED').length],
+    ]);
+  });
+
+  it('an AGGREGATE caller gets the statistics with cells of fewer than 3 operators suppressed, and no list', async () => {
+    const auth = caller('statistics', { creditGrade: 'AGGREGATE', leads: 'AGGREGATE' }, null);
+    const rows = (await runAs(auth, STATISTICS)).associationStatistics;
+    const cell = (n: number, operators = n) => (operators < 3 ? null : n);
+    const districts = [...new Set([...seed.memberships.map((m) => m.district), ...seed.leads.map((l) => l.district)])].sort();
+    expect(rows.map((r: any) => r.district)).toEqual(districts);
+    for (const row of rows) {
+      const members = seed.memberships.filter((m) => m.district === row.district);
+      const leads = seed.leads.filter((l) => l.district === row.district);
+      const open = leads.filter((l) => l.status !== 'CLOSED');
+      const operators = (list: typeof leads) => new Set(list.map((l) => l.uscc)).size;
+      expect(row).toEqual({
+        district: row.district,
+        members: cell(members.length),
+        activeMembers: cell(members.filter((m) => m.status === 'ACTIVE').length),
+        byGrade: CREDIT_GRADES.map((grade) => ({ grade, members: cell(members.filter((m) => m.grade === grade).length) })),
+        leads: cell(leads.length, operators(leads)),
+        openLeads: cell(open.length, operators(open)),
+      });
+    }
+    // Both sides occur in the seed: some cells are suppressed, some are not.
+    const cells = rows.flatMap((r: any) => [r.members, r.activeMembers, r.leads, r.openLeads, ...r.byGrade.map((g: any) => g.members)]);
+    expect(cells).toContain(null);
+    expect(cells.some((c: unknown) => typeof c === 'number')).toBe(true);
+
+    const list = await server.execute('{ members(first: 5) { totalCount } }', {}, auth);
+    expect(list.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    // The owner, by contrast, reads every cell unsuppressed.
+    const owner = (await run(STATISTICS)).data as any;
+    expect(owner.associationStatistics.flatMap((r: any) => [r.members, r.leads])).not.toContain(null);
   });
 });

@@ -13,7 +13,7 @@ export function createAssociationServer(database: ServiceDatabase, gatewayKeys: 
     name: 'association',
     typeDefs,
     resolvers,
-    context: async () => createContext(database.db),
+    context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
   });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { addDays, completeUscc, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { addDays, completeUscc, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectComplaintsDatabase } from './db';
-import type { NewTicketRow } from './db/schema';
+import { memberScope, type NewTicketRow } from './db/schema';
 import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
 import { createComplaintsServer } from './server';
-import { generateGatewayKeys } from '@xiran/auth';
+import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -281,5 +281,217 @@ describe('complaints subgraph', () => {
       expect(result.errors?.[0]?.extensions, query).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
     }
+  });
+});
+
+/** A caller of `agency` holding exactly `grants`; district-level when `district` is given. */
+function callerAuth(agency: Agency, grants: Partial<Record<GroupId, Scope>>, district: string | null = null): SubgraphAuth {
+  return {
+    principal: { sub: 't', agency, level: district ? 'district' : 'city', district, roles: ['reader'] },
+    grants: new Map(Object.entries(grants).map(([group, scope]) => [group as GroupId, { group: group as GroupId, scope: scope as Scope, grantId: 'g' }])),
+    requestId: 'r',
+  };
+}
+
+/** Runs a query as `auth`; it must succeed. */
+async function runAs(auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) {
+  const result = await server.execute(query, variables, auth);
+  expect(result.errors).toBeUndefined();
+  return result.data as any;
+}
+
+const ENTITY_QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { uscc
+  complaintSummary { total open byCategory { category count } }
+  complaints { id district handlingAgency text complainant { name } } } } }`;
+const TICKETS_QUERY = 'query($f: ComplaintTicketFilter) { complaintTickets(first: 1000, filter: $f) { totalCount nodes { id district handlingAgency text } } }';
+const TICKET_ENTITY_QUERY = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on ComplaintTicket { id district handlingAgency text complainant { name } } } }';
+const STATISTICS_QUERY = `query($d: String, $from: Date, $to: Date) { complaintStatistics(district: $d, from: $from, to: $to) {
+  district tickets operators byCategory { category count } byStatus { status count } } }`;
+const ticketRefs = (rows: NewTicketRow[]) => ({ r: rows.map((t) => ({ __typename: 'ComplaintTicket', id: t.id })) });
+const operatorRefs = (usccs: string[]) => ({ r: usccs.map((uscc) => ({ __typename: 'Operator', uscc })) });
+const distinctOperators = (rows: NewTicketRow[]) => new Set(rows.filter((t) => t.uscc).map((t) => t.uscc)).size;
+
+describe('row scope (限定知悉范围)', () => {
+  const historyFrom = addDays(asOf, -730);
+  const inSummaryWindow = (t: NewTicketRow) => t.receivedOn >= addDays(today, -89) && t.receivedOn <= today;
+  /** The operator of `district` (or, with `not`, of another district) with most tickets in the summary window, then overall. */
+  function busiestOperator(match: (district: string) => boolean): string {
+    const candidates = world.filter((o) => match(o.district) && ticketsOf(o.uscc).length > 0);
+    const score = (uscc: string) => ticketsOf(uscc).filter(inSummaryWindow).length * 10_000 + ticketsOf(uscc).length;
+    return candidates.sort((a, b) => score(b.uscc) - score(a.uscc))[0]!.uscc;
+  }
+  const districtCounts = tally(seed.tickets, (t) => t.district);
+  /** 330106 (西湖区) when the seed has tickets there, else the district with most tickets. */
+  const home = districtCounts.has('330106') ? '330106' : [...districtCounts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+
+  it('a district-level caller sees only its district: entities, lists, totalCount, by-id look-ups and statistics', async () => {
+    const auth = callerAuth('petition', { complaintSummary: 'OWNER', complaintTickets: 'OWNER', complaintText: 'OWNER', complainantIdentity: 'OWNER' }, home);
+    const mine = busiestOperator((d) => d === home);
+    const other = busiestOperator((d) => d !== home);
+    const otherTickets = ticketsOf(other);
+    expect(otherTickets.length).toBeGreaterThan(0);
+
+    // Operator entities: the own district's operator in full, the other's empty.
+    const entities = (await runAs(auth, ENTITY_QUERY, operatorRefs([mine, other])))._entities;
+    const mineExpected = ticketsOf(mine).filter((t) => t.district === home);
+    expect(mineExpected.length).toBeGreaterThan(0);
+    expect(entities[0].complaints.map((t: any) => t.id)).toEqual([...mineExpected].sort(newestFirst).map((t) => t.id));
+    expect(entities[0].complaints.every((t: any) => typeof t.text === 'string' && typeof t.complainant.name === 'string')).toBe(true);
+    expect(entities[0].complaintSummary.total).toBe(mineExpected.filter(inSummaryWindow).length);
+    expect(entities[1]).toEqual({ uscc: other, complaintSummary: { total: 0, open: 0, byCategory: [] }, complaints: [] });
+    // The owner, for contrast, sees the other operator's tickets.
+    const owned = (await counted(ENTITY_QUERY, operatorRefs([other]))).data._entities[0];
+    expect(owned.complaints).toHaveLength(otherTickets.length);
+
+    // The ticket list and its total: the district's tickets only.
+    const homeTickets = seed.tickets.filter((t) => t.district === home).sort(newestFirst);
+    const list = (await runAs(auth, TICKETS_QUERY)).complaintTickets;
+    expect(list.totalCount).toBe(homeTickets.length);
+    expect(list.nodes.map((n: any) => n.id)).toEqual(homeTickets.slice(0, 1000).map((t) => t.id));
+    const elsewhere = (await runAs(auth, TICKETS_QUERY, { f: { district: otherTickets[0]!.district } })).complaintTickets;
+    expect(elsewhere).toEqual({ totalCount: 0, nodes: [] });
+    const byUscc = (await runAs(auth, TICKETS_QUERY, { f: { uscc: other } })).complaintTickets;
+    expect(byUscc.totalCount).toBe(0);
+
+    // Tickets by id: the other district's ticket is null.
+    const byId = (await runAs(auth, TICKET_ENTITY_QUERY, ticketRefs([homeTickets[0]!, otherTickets[0]!])))._entities;
+    expect(byId[0]).toMatchObject({ id: homeTickets[0]!.id, district: home, text: homeTickets[0]!.text });
+    expect(byId[1]).toBeNull();
+
+    // Statistics: one row, the district's, matching the seed; another district answers nothing.
+    const stats = (await runAs(auth, STATISTICS_QUERY, { from: historyFrom, to: asOf })).complaintStatistics;
+    expect(stats).toHaveLength(1);
+    expect(stats[0]).toMatchObject({ district: home, tickets: homeTickets.length, operators: distinctOperators(homeTickets) });
+    expect(new Map(stats[0].byCategory.map((x: any) => [x.category, x.count]))).toEqual(tally(homeTickets, (t) => t.category));
+    const otherStats = await runAs(auth, STATISTICS_QUERY, { d: otherTickets[0]!.district, from: historyFrom, to: asOf });
+    expect(otherStats.complaintStatistics).toEqual([]);
+  });
+
+  it('a HANDLER grant on tickets and text sees only the tickets routed to its agency', async () => {
+    const auth = callerAuth('market', { complaintSummary: 'FULL', complaintTickets: 'HANDLER', complaintText: 'HANDLER' });
+    const routed = seed.tickets.filter((t) => t.handlingAgency === 'market').sort(newestFirst);
+    const notRouted = seed.tickets.filter((t) => t.handlingAgency !== 'market');
+    expect(routed.length).toBeGreaterThan(0);
+    expect(notRouted.length).toBeGreaterThan(0);
+
+    const list = (await runAs(auth, TICKETS_QUERY)).complaintTickets;
+    expect(list.totalCount).toBe(routed.length);
+    expect(list.nodes.map((n: any) => n.id)).toEqual(routed.slice(0, 1000).map((t) => t.id));
+    const byText = new Map(seed.tickets.map((t) => [t.id, t.text]));
+    expect(list.nodes.every((n: any) => n.handlingAgency === 'market' && n.text === byText.get(n.id))).toBe(true);
+
+    const byId = (await runAs(auth, TICKET_ENTITY_QUERY.replace(' complainant { name }', ''), ticketRefs([routed[0]!, notRouted[0]!])))._entities;
+    expect(byId[0]).toMatchObject({ id: routed[0]!.id, handlingAgency: 'market' });
+    expect(byId[1]).toBeNull();
+
+    // An operator with tickets routed both to market and elsewhere: only market's are listed.
+    const mixed = world.find((o) => {
+      const agencies = new Set(ticketsOf(o.uscc).map((t) => t.handlingAgency));
+      return agencies.has('market') && agencies.size > 1;
+    })!;
+    expect(mixed).toBeDefined();
+    const entity = (await runAs(auth, ENTITY_QUERY.replace(' complainant { name }', ''), operatorRefs([mixed.uscc])))._entities[0];
+    expect(entity.complaints.map((t: any) => t.id)).toEqual(ticketsOf(mixed.uscc).filter((t) => t.handlingAgency === 'market').sort(newestFirst).map((t) => t.id));
+    // The summary is complaintSummary's (FULL here): every ticket of the window counts.
+    expect(entity.complaintSummary.total).toBe(ticketsOf(mixed.uscc).filter(inSummaryWindow).length);
+  });
+
+  it('text and complainant under a HANDLER grant are null on the visible tickets routed elsewhere (in SQL, same statement)', async () => {
+    const auth = callerAuth('environment', { complaintTickets: 'FULL', complaintText: 'HANDLER', complainantIdentity: 'HANDLER' });
+    const query = 'query($f: ComplaintTicketFilter) { complaintTickets(first: 1000, filter: $f) { totalCount nodes { id handlingAgency text complainant { name } } } }';
+    const before = database.statements.total;
+    const list = (await runAs(auth, query)).complaintTickets;
+    expect(database.statements.total - before).toBe(1);
+    expect(list.totalCount).toBe(seed.tickets.length);
+    const byText = new Map(seed.tickets.map((t) => [t.id, t.text]));
+    const names = new Map(seed.complainants.map((c) => [c.ticketId, c.name]));
+    let routed = 0;
+    for (const node of list.nodes) {
+      const mine = node.handlingAgency === 'environment';
+      if (mine) routed++;
+      expect(node.text).toBe(mine ? byText.get(node.id) : null);
+      expect(node.complainant).toEqual(mine ? { name: names.get(node.id) } : null);
+    }
+    expect(routed).toBeGreaterThan(0);
+    expect(routed).toBeLessThan(list.nodes.length);
+    // The same through an operator's tickets and the ticket entities.
+    const uscc = world.find((o) => ticketsOf(o.uscc).some((t) => t.handlingAgency === 'environment') && ticketsOf(o.uscc).some((t) => t.handlingAgency !== 'environment'))!.uscc;
+    const entity = (await runAs(auth, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { complaints { id handlingAgency text complainant { name } } } } }', operatorRefs([uscc])))._entities[0];
+    const tickets = await runAs(auth, TICKET_ENTITY_QUERY, ticketRefs(ticketsOf(uscc)));
+    for (const node of [...entity.complaints, ...tickets._entities]) {
+      const mine = node.handlingAgency === 'environment';
+      expect(node.text).toBe(mine ? byText.get(node.id) : null);
+      expect(node.complainant).toEqual(mine ? { name: names.get(node.id) } : null);
+    }
+    expect(entity.complaints).toHaveLength(ticketsOf(uscc).length);
+  });
+
+  it("a MEMBERS grant counts only the association's member operators (member_scope)", async () => {
+    const auth = callerAuth('association', { complaintSummary: 'MEMBERS' });
+    // Members: a handful of operators with tickets, some with tickets in the summary window.
+    const withTickets = world.filter((o) => ticketsOf(o.uscc).length > 0);
+    const recent = withTickets.filter((o) => ticketsOf(o.uscc).some(inSummaryWindow));
+    const memberList = [...new Set([...recent.slice(0, 3), ...withTickets.slice(0, 3)].map((o) => o.uscc))];
+    const outsider = recent.find((o) => !memberList.includes(o.uscc))!;
+    expect(outsider).toBeDefined();
+    await replaceMemberScope(database.db, memberScope, memberList);
+    try {
+      const entities = (await runAs(auth, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { uscc complaintSummary { total open } } } }', operatorRefs([...memberList, outsider.uscc])))._entities;
+      memberList.forEach((uscc, i) => expect(entities[i].complaintSummary.total).toBe(ticketsOf(uscc).filter(inSummaryWindow).length));
+      expect(entities.some((e: any) => e.complaintSummary.total > 0)).toBe(true);
+      expect(entities[memberList.length].complaintSummary).toEqual({ total: 0, open: 0 });
+
+      const members = new Set(memberList);
+      const memberTickets = seed.tickets.filter((t) => t.uscc && members.has(t.uscc));
+      const stats = (await runAs(auth, STATISTICS_QUERY, { from: historyFrom, to: asOf })).complaintStatistics;
+      expect(new Map(stats.map((r: any) => [r.district, r.tickets]))).toEqual(tally(memberTickets, (t) => t.district));
+      for (const row of stats) {
+        const mine = memberTickets.filter((t) => t.district === row.district);
+        expect(row.operators).toBe(distinctOperators(mine));
+        expect(new Map(row.byStatus.map((x: any) => [x.status, x.count]))).toEqual(tally(mine, (t) => t.status));
+      }
+    } finally {
+      await replaceMemberScope(database.db, memberScope, []);
+    }
+  });
+
+  it('an AGGREGATE grant gets null for statistics cells behind which fewer than 3 operators stand', async () => {
+    const auth = callerAuth('statistics', { complaintSummary: 'AGGREGATE' });
+    const cells = { suppressed: 0, shown: 0 };
+    const rows = { suppressed: 0, shown: 0 };
+    // The whole history (large cells) and one month (small ones).
+    for (const [from, to] of [[historyFrom, asOf], [addDays(asOf, -30), asOf]] as const) {
+      const windowed = seed.tickets.filter((t) => t.receivedOn >= from && t.receivedOn <= to);
+      const stats = (await runAs(auth, STATISTICS_QUERY, { from, to })).complaintStatistics;
+      const owner = (await counted(STATISTICS_QUERY, { from, to })).data.complaintStatistics;
+      expect(stats.map((r: any) => r.district)).toEqual(owner.map((r: any) => r.district));
+      expect(new Set(stats.map((r: any) => r.district))).toEqual(new Set(windowed.map((t) => t.district)));
+      for (const row of stats) {
+        const mine = windowed.filter((t) => t.district === row.district);
+        const operators = distinctOperators(mine);
+        const small = operators < 3;
+        expect(row.operators).toBe(small ? null : operators);
+        expect(row.tickets).toBe(small ? null : mine.length);
+        rows[small ? 'suppressed' : 'shown']++;
+        for (const [list, key] of [[row.byCategory, 'category'], [row.byStatus, 'status']] as const) {
+          const expected = tally(mine, (t) => t[key] as string);
+          expect(new Set(list.map((x: any) => x[key]))).toEqual(new Set(expected.keys()));
+          for (const cell of list) {
+            const behind = distinctOperators(mine.filter((t) => t[key] === cell[key]));
+            expect(cell.count).toBe(behind < 3 ? null : expected.get(cell[key]));
+            cells[behind < 3 ? 'suppressed' : 'shown']++;
+          }
+        }
+      }
+      // The owner reads every cell.
+      expect(owner.every((r: any) => r.tickets !== null && r.byCategory.every((x: any) => x.count !== null))).toBe(true);
+    }
+    expect(cells.suppressed).toBeGreaterThan(0);
+    expect(cells.shown).toBeGreaterThan(0);
+    expect(rows.suppressed).toBeGreaterThan(0);
+    expect(rows.shown).toBeGreaterThan(0);
+    // A named district without tickets in the window: zeros, suppressed.
+    const empty = await runAs(auth, STATISTICS_QUERY, { d: '330127', from: '2000-01-01', to: '2000-01-31' });
+    expect(empty.complaintStatistics).toEqual([{ district: '330127', tickets: null, operators: null, byCategory: [], byStatus: [] }]);
   });
 });

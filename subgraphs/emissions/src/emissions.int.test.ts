@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
-import { completeUscc, DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { eq, sql } from 'drizzle-orm';
+import { completeUscc, DISTRICTS, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectEmissionsDatabase } from './db';
 import { generateEmissionsSeed, insertEmissionsSeed } from './db/seed';
 import { createEmissionsServer } from './server';
-import { generateGatewayKeys } from '@xiran/auth';
+import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { machines, memberScope } from './db/schema';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -220,5 +221,190 @@ describe('emissions subgraph', () => {
       expect(result.errors?.[0]?.extensions, query).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
     }
+  });
+});
+
+// Row scope (限定知悉范围): the same seed, read as callers other than the owning department.
+
+/** A caller of `agency` (district-level when `district` is given) holding `grants` on this subgraph's groups. */
+function caller(agency: Agency, district: string | null, grants: Partial<Record<GroupId, Scope>>): SubgraphAuth {
+  return {
+    principal: { sub: 't', agency, level: district ? 'district' : 'city', district, roles: ['reader'] },
+    grants: new Map(Object.entries(grants).map(([group, scope]) => [group as GroupId, { group: group as GroupId, scope: scope!, grantId: 'g' }])),
+    requestId: 'r',
+  };
+}
+const ALL_FULL = { emissionSummary: 'FULL', machinesAndPermits: 'FULL', inspections: 'FULL', penalties: 'FULL' } as const;
+const STATS = '{ emissionStatistics { district operators compliantOperators machines enclosedMachines openMachines machinesBySolvent { solvent machines } } }';
+
+/** The statistics rows the seed gives over the operators `visible` admits, unsuppressed. */
+function expectedStatistics(visible: (uscc: string) => boolean) {
+  const recorded = world.filter((o) => hasRecord(o.uscc) && visible(o.uscc));
+  const inUse = seed.machines.filter((m) => m.status === 'IN_USE' && visible(m.uscc));
+  return [...new Set(recorded.map((o) => o.district))].sort().map((district) => {
+    const here = recorded.filter((o) => o.district === district);
+    const standing = inUse.filter((m) => m.district === district);
+    const solvents = [...new Set(standing.map((m) => m.solvent))].sort();
+    return {
+      district,
+      operators: here.length,
+      compliantOperators: here.filter((o) => expectedSummary(o.uscc)!.compliant).length,
+      machines: standing.length,
+      enclosedMachines: standing.filter((m) => m.enclosure !== 'OPEN').length,
+      openMachines: standing.filter((m) => m.enclosure === 'OPEN').length,
+      machinesBySolvent: solvents.map((solvent) => ({ solvent, machines: standing.filter((m) => m.solvent === solvent).length })),
+    };
+  });
+}
+const bySolvent = (row: { machinesBySolvent: { solvent: string; machines: number | null }[] }) =>
+  [...row.machinesBySolvent].sort((a, b) => a.solvent.localeCompare(b.solvent));
+
+describe('emissions row scope', () => {
+  const recorded = world.filter((o) => hasRecord(o.uscc));
+  const counts = new Map<string, number>();
+  for (const o of recorded) counts.set(o.district, (counts.get(o.district) ?? 0) + 1);
+  /** The caller's district: the one with the most recorded operators; `away` is any other with records. */
+  const home = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const away = [...counts.keys()].find((d) => d !== home)!;
+
+  it('a district-level caller sees only its district: entities, outlets and statistics', async () => {
+    const auth = caller('environment', home, ALL_FULL);
+    const inside = recorded.filter((o) => o.district === home).slice(0, 10);
+    const outside = recorded.filter((o) => o.district === away).slice(0, 10);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(outside.length).toBeGreaterThan(0);
+
+    const result = await server.execute(ENTITIES, { r: [...inside, ...outside].map((o) => ({ __typename: 'Operator', uscc: o.uscc })) }, auth);
+    expect(result.errors).toBeUndefined();
+    const entities = (result.data as any)._entities as any[];
+    for (const entity of entities.slice(0, inside.length)) {
+      const uscc = entity.uscc as string;
+      const summary = expectedSummary(uscc)!;
+      expect(entity.emissionSummary).toMatchObject({ compliant: summary.compliant, machineCount: summary.machineCount, solvents: summary.solvents });
+      expect(entity.emissionSummary.reasons).toHaveLength(summary.reasonCount);
+      expect(entity.machines.map((m: any) => m.id)).toEqual(rowsOf(seed.machines, uscc).map((m) => m.id).sort());
+      expect(entity.permits.map((p: any) => p.id).sort()).toEqual(rowsOf(seed.permits, uscc).map((p) => p.id).sort());
+      expect(entity.inspections.map((i: any) => i.id)).toEqual(rowsOf(seed.inspections, uscc).map((i) => i.id).reverse());
+      expect(entity.solventLedger).toHaveLength(ledgerMonths(uscc, 12).length);
+      expect(entity.penalties.map((p: any) => p.id)).toEqual(publicised(uscc).map((p) => p.id));
+    }
+    for (const entity of entities.slice(inside.length)) {
+      expect(entity).toEqual({ uscc: entity.uscc, emissionSummary: null, machines: [], permits: [], inspections: [], solventLedger: [], penalties: [] });
+    }
+
+    // Outlet.machines, under the machinesAndPermits scope.
+    const outletIn = seed.machines.find((m) => m.district === home)!.outletId;
+    const outletOut = seed.machines.find((m) => m.district !== home)!.outletId;
+    const outlets = await server.execute('query($r: [_Any!]!) { _entities(representations: $r) { ... on Outlet { machines { id } } } }', {
+      r: [outletIn, outletOut].map((id) => ({ __typename: 'Outlet', id })),
+    }, auth);
+    expect(outlets.errors).toBeUndefined();
+    expect((outlets.data as any)._entities.map((o: any) => o.machines.map((m: any) => m.id))).toEqual([
+      seed.machines.filter((m) => m.outletId === outletIn).map((m) => m.id).sort(),
+      [],
+    ]);
+
+    // Statistics: only the caller's district, its counts as the seed gives them; another district answers zeros.
+    const stats = await server.execute(STATS, {}, auth);
+    expect(stats.errors).toBeUndefined();
+    const rows = (stats.data as any).emissionStatistics as any[];
+    const expected = expectedStatistics((uscc) => world.find((o) => o.uscc === uscc)?.district === home);
+    expect(expected).toHaveLength(1);
+    expect(rows.map((r) => ({ ...r, machinesBySolvent: bySolvent(r) }))).toEqual(expected);
+    const other = await server.execute('query($d: String) { emissionStatistics(district: $d) { district operators compliantOperators machines machinesBySolvent { solvent } } }', { d: away }, auth);
+    expect(other.errors).toBeUndefined();
+    expect((other.data as any).emissionStatistics).toEqual([{ district: away, operators: 0, compliantOperators: 0, machines: 0, machinesBySolvent: [] }]);
+  });
+
+  it('a MEMBERS grant sees only the operators in member_scope (summary, penalties, statistics)', async () => {
+    const penalised = recorded.filter((o) => publicised(o.uscc).length > 0);
+    const others = recorded.filter((o) => !penalised.includes(o));
+    // Members: half the penalised operators and a handful of others; the rest stay outside.
+    const memberList = [...penalised.filter((_, i) => i % 2 === 0), ...others.filter((_, i) => i % 3 === 0)];
+    const members = new Set(memberList.map((o) => o.uscc));
+    const outsiders = recorded.filter((o) => !members.has(o.uscc));
+    await replaceMemberScope(database.db, memberScope, [...members]);
+    try {
+      const auth = caller('association', null, { emissionSummary: 'MEMBERS', penalties: 'MEMBERS' });
+      const probe = [...memberList.slice(0, 8), ...outsiders.slice(0, 8), ...penalised.filter((o) => !members.has(o.uscc)).slice(0, 2)];
+      const result = await server.execute(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator {
+        uscc emissionSummary { compliant reasons machineCount } penalties { id }
+      } } }`, { r: probe.map((o) => ({ __typename: 'Operator', uscc: o.uscc })) }, auth);
+      expect(result.errors).toBeUndefined();
+      for (const entity of (result.data as any)._entities as any[]) {
+        if (members.has(entity.uscc)) {
+          const summary = expectedSummary(entity.uscc)!;
+          expect(entity.emissionSummary).toMatchObject({ compliant: summary.compliant, machineCount: summary.machineCount });
+          expect(entity.emissionSummary.reasons).toHaveLength(summary.reasonCount);
+          expect(entity.penalties.map((p: any) => p.id)).toEqual(publicised(entity.uscc).map((p) => p.id));
+        } else {
+          expect(entity).toEqual({ uscc: entity.uscc, emissionSummary: null, penalties: [] });
+        }
+      }
+
+      const stats = await server.execute('{ emissionStatistics { district operators compliantOperators } }', {}, auth);
+      expect(stats.errors).toBeUndefined();
+      const expected = expectedStatistics((uscc) => members.has(uscc)).map(({ district, operators, compliantOperators }) => ({ district, operators, compliantOperators }));
+      expect((stats.data as any).emissionStatistics).toEqual(expected);
+      expect(expected.reduce((s, r) => s + r.operators, 0)).toBe(members.size);
+      expect(members.size).toBeLessThan(recorded.length);
+
+      // The machines part is not the association's to read at all (no grant: FORBIDDEN by the shield).
+      const refused = await server.execute(`{ _entities(representations: [{ __typename: "Operator", uscc: "${memberList[0]!.uscc}" }]) { ... on Operator { machines { id } } } }`, {}, auth);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    } finally {
+      await replaceMemberScope(database.db, memberScope, []);
+    }
+  });
+
+  it('an AGGREGATE grant gets the counts with cells of fewer than 3 operators suppressed', async () => {
+    const auth = caller('statistics', null, { emissionSummary: 'AGGREGATE', machinesAndPermits: 'AGGREGATE' });
+    const result = await server.execute(STATS, {}, auth);
+    expect(result.errors).toBeUndefined();
+    const rows = (result.data as any).emissionStatistics as any[];
+    const suppressed = (value: number, operators: number) => (operators < 3 ? null : value);
+    const expected = expectedStatistics(() => true).map((row) => ({
+      district: row.district,
+      operators: suppressed(row.operators, row.operators),
+      compliantOperators: suppressed(row.compliantOperators, row.compliantOperators),
+      machines: suppressed(row.machines, row.operators),
+      enclosedMachines: suppressed(row.enclosedMachines, row.operators),
+      openMachines: suppressed(row.openMachines, row.operators),
+      machinesBySolvent: row.machinesBySolvent.map((c) => ({ solvent: c.solvent, machines: suppressed(c.machines, row.operators) })),
+    }));
+    expect(rows.map((r) => ({ ...r, machinesBySolvent: bySolvent(r) }))).toEqual(expected);
+    expect(rows.flatMap((r) => [r.operators, r.machines]).some((c) => c !== null)).toBe(true);
+
+    // A district-level AGGREGATE caller: only its district, suppressed as the city-level one.
+    const local = await server.execute(STATS, {}, caller('statistics', home, { emissionSummary: 'AGGREGATE', machinesAndPermits: 'AGGREGATE' }));
+    expect(local.errors).toBeUndefined();
+    expect((local.data as any).emissionStatistics.map((r: any) => ({ ...r, machinesBySolvent: bySolvent(r) }))).toEqual(expected.filter((r) => r.district === home));
+
+    // A district where one operator stands behind every cell: the owner reads the counts, AGGREGATE nulls.
+    const quiet = DISTRICTS.find((d) => !counts.has(d.code))!;
+    expect(quiet, 'the seed leaves a district without emission records').toBeDefined();
+    const lone = { ...seed.machines.find((m) => m.status === 'IN_USE')!, id: 'SCOPE-TEST-M1', uscc: completeUscc('91330106MA9ZZZZY9'), district: quiet.code };
+    const one = 'query($d: String) { emissionStatistics(district: $d) { district operators compliantOperators machines machinesBySolvent { solvent machines } } }';
+    await database.db.insert(machines).values(lone);
+    try {
+      const owner = await run(one, { d: quiet.code });
+      expect((owner.data as any).emissionStatistics).toEqual([
+        { district: quiet.code, operators: 1, compliantOperators: expect.any(Number), machines: 1, machinesBySolvent: [{ solvent: lone.solvent, machines: 1 }] },
+      ]);
+      const small = await server.execute(one, { d: quiet.code }, auth);
+      expect(small.errors).toBeUndefined();
+      expect((small.data as any).emissionStatistics).toEqual([
+        { district: quiet.code, operators: null, compliantOperators: null, machines: null, machinesBySolvent: [{ solvent: lone.solvent, machines: null }] },
+      ]);
+    } finally {
+      await database.db.delete(machines).where(eq(machines.id, lone.id));
+    }
+    // With nothing there at all, every count is a cell of 0 operators.
+    const none = await server.execute('query($d: String) { emissionStatistics(district: $d) { district operators machines } }', { d: quiet.code }, auth);
+    expect((none.data as any).emissionStatistics).toEqual([{ district: quiet.code, operators: null, machines: null }]);
+
+    // Operator fields are not aggregates: refused.
+    const entity = await server.execute(`{ _entities(representations: [{ __typename: "Operator", uscc: "${recorded[0]!.uscc}" }]) { ... on Operator { emissionSummary { compliant } } } }`, {}, auth);
+    expect(entity.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -9,8 +9,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { ErrorCode, loadGatewayKeys, maskError, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
+import { ErrorCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
 import type { ServiceDatabase } from './database';
+import { replaceMemberScope, type MemberScopeTable } from './member-scope';
+import { checkUscc } from './uscc';
 import type { ServiceConfig } from './config';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -25,6 +27,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   database: ServiceDatabase;
   /** The gateway's public key: every GraphQL request must carry the gateway's token for this subgraph. */
   gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>;
+  /** Where this subgraph keeps the replicated member list, if it grants MEMBERS scope. */
+  memberScope?: MemberScopeTable;
 }
 
 export interface SubgraphServer {
@@ -72,6 +76,30 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   app.get('/metrics', (_req, res) => {
     res.type('text/plain').send(`xiran_sql_statements_total{service="${options.name}"} ${options.database.statements.total}\n`);
   });
+
+  if (options.memberScope) {
+    const table = options.memberScope;
+    // The gateway's scheduled push of the association's member list (see useMemberScopeSync).
+    app.post(MEMBER_SCOPE_PATH, express.json({ limit: '5mb' }), async (req, res) => {
+      try {
+        const auth = await authentication.authenticate(req.headers);
+        if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
+        const usccs = (req.body as { usccs?: unknown }).usccs;
+        if (!Array.isArray(usccs) || !usccs.every((u) => typeof u === 'string' && checkUscc(u).ok)) {
+          res.status(400).json({ error: 'usccs must be a list of 统一社会信用代码' });
+          return;
+        }
+        await replaceMemberScope(options.database.db, table, usccs as string[]);
+        res.json({ members: new Set(usccs).size });
+      } catch (error) {
+        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
+        else {
+          console.error(`[${options.name}] member scope`, error);
+          res.status(500).json({ error: 'internal' });
+        }
+      }
+    });
+  }
 
   let started = false;
   let apolloStarted: Promise<void> | undefined;

@@ -4,6 +4,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
+import { memberScope } from './db/schema';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -16,5 +17,6 @@ export function createRegistrationServer(database: ServiceDatabase, gatewayKeys:
     context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
+    memberScope,
   });
 }

@@ -1,12 +1,18 @@
-import { selectionLoader } from '@xiran/subgraph-kit';
-import { operatorsByUscc, type SocialInsuranceDb } from './db/queries';
+import type { SubgraphAuth } from '@xiran/auth';
+import { rowScope, selectionLoader } from '@xiran/subgraph-kit';
+import { operatorsByUscc, type SocialInsuranceDb, type SocialInsuranceScopes } from './db/queries';
 
-/** Per-request context: fresh DataLoaders, so nothing is cached across callers. */
-export function createContext(db: SocialInsuranceDb) {
+/** Per-request context: fresh DataLoaders and the caller's row scopes, nothing shared across callers. */
+export function createContext(db: SocialInsuranceDb, auth: SubgraphAuth) {
+  const scopes: SocialInsuranceScopes = {
+    socialInsuranceStatus: rowScope(auth, 'socialInsuranceStatus'),
+    insuredHeadcount: rowScope(auth, 'insuredHeadcount'),
+  };
   return {
     db,
+    scopes,
     loaders: {
-      operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts)),
+      operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),
     },
   };
 }

@@ -4,6 +4,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
+import { memberScope } from './db/schema';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -13,8 +14,9 @@ export function createSocialInsuranceServer(database: ServiceDatabase, gatewayKe
     name: 'social-insurance',
     typeDefs,
     resolvers,
-    context: async () => createContext(database.db),
+    context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
+    memberScope,
   });
 }

@@ -5,7 +5,7 @@ import { connectSocialInsuranceDatabase } from './db';
 import { generateSocialInsuranceSeed, insertSocialInsuranceSeed } from './db/seed';
 import { createSocialInsuranceServer } from './server';
 import { INSURANCE_CODES } from './resolvers/InsuranceStatus';
-import { generateGatewayKeys } from '@xiran/auth';
+import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -186,5 +186,160 @@ describe('social-insurance subgraph', () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
       expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
     }
+  });
+});
+
+/** A caller as the gateway would vouch for it: `district` null for a city-level caller. */
+function caller(agency: Agency, district: string | null, grants: Partial<Record<GroupId, Scope>>): SubgraphAuth {
+  return {
+    principal: { sub: 't', agency, level: district ? 'district' : 'city', district, roles: ['reader'] },
+    grants: new Map(Object.entries(grants).map(([group, scope]) => [group as GroupId, { group: group as GroupId, scope: scope!, grantId: 'g' }])),
+    requestId: 'r',
+  };
+}
+
+const STATISTICS_QUERY = `query($d: String) { socialInsuranceStatistics(district: $d) {
+  district units unitsInArrears unitsTerminated headcountBands { band units } } }`;
+const BANDS_QUERY = 'query($d: String) { socialInsuranceStatistics(district: $d) { district districtName headcountBands { band units } } }';
+const BANDS = ['NONE', 'FROM_1_TO_5', 'FROM_6_TO_20', 'FROM_21_TO_50', 'OVER_50'] as const;
+
+/** The seed's counts for one district, as a caller seeing every unit there would get them. */
+function expectedRow(district: string) {
+  const here = [...units().values()].filter((u) => u.district === district);
+  return {
+    district,
+    units: here.length,
+    unitsInArrears: here.filter((u) => u.inArrears).length,
+    unitsTerminated: here.filter((u) => u.terminated).length,
+    headcountBands: BANDS.map((band) => ({ band, units: seed.headcount.filter((h) => h.district === district && h.band === band).length })),
+  };
+}
+const small = (n: number) => (n < 3 ? null : n);
+
+describe('social-insurance row scope (限定知悉范围)', () => {
+  const home = '330106';
+  const districts = [...new Set(seed.headcount.map((h) => h.district))].sort();
+  const elsewhere = districts.find((d) => d !== home)!;
+  const commerceDistrict = caller('commerce', home, { socialInsuranceStatus: 'FULL', insuredHeadcount: 'FULL' });
+
+  it('has units in the home district and elsewhere to tell apart', () => {
+    expect(seed.headcount.filter((h) => h.district === home).length).toBeGreaterThan(3);
+    expect(seed.headcount.filter((h) => h.district !== home).length).toBeGreaterThan(3);
+  });
+
+  it('a district-level caller resolves only the units of its district; others come back with null parts', async () => {
+    const inside = seed.headcount.filter((h) => h.district === home).map((h) => h.uscc);
+    const outside = seed.headcount.filter((h) => h.district !== home).map((h) => h.uscc);
+    const keys = [...inside.slice(0, 5), mixedUnit, ...outside.slice(0, 5)];
+    const before = database.statements.total;
+    const result = await server.execute(ENTITY_QUERY, { r: keys.map((uscc) => ({ __typename: 'Operator', uscc })) }, commerceDistrict);
+    expect(result.errors).toBeUndefined();
+    expect(database.statements.total - before).toBe(1);
+    const entities = (result.data as any)._entities as any[];
+    expect(entities.map((e) => e.uscc)).toEqual(keys);
+    const folded = units();
+    for (const entity of entities) {
+      const head = headcountRow(entity.uscc)!;
+      if (head.district === home) {
+        const unit = folded.get(entity.uscc)!;
+        expect(entity.socialInsuranceStatus).toMatchObject({ inArrears: unit.inArrears, maxArrearsMonths: unit.maxArrears, terminated: unit.terminated });
+        expect(entity.socialInsuranceStatus.insurances).toHaveLength(statusRows(entity.uscc).length);
+        expect(entity.insuredHeadcount).toMatchObject({ band: head.band, asOfPeriod: head.asOfPeriod });
+      } else {
+        expect(entity).toEqual({ uscc: entity.uscc, socialInsuranceStatus: null, insuredHeadcount: null });
+      }
+    }
+    // The same keys as the city-level owner: everything.
+    const owner = await run(ENTITY_QUERY, { r: outside.slice(0, 5).map((uscc) => ({ __typename: 'Operator', uscc })) });
+    for (const entity of (owner.data as any)._entities) expect(entity.insuredHeadcount).not.toBeNull();
+  });
+
+  it('filters each part with its own group scope', async () => {
+    const inside = seed.headcount.find((h) => h.district === home)!;
+    const outside = seed.headcount.find((h) => h.district !== home)!;
+    const headcountOnly = caller('commerce', home, { insuredHeadcount: 'FULL' });
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { uscc insuredHeadcount { band } } } }';
+    const result = await server.execute(query, { r: [inside, outside].map(({ uscc }) => ({ __typename: 'Operator', uscc })) }, headcountOnly);
+    expect(result.errors).toBeUndefined();
+    expect((result.data as any)._entities).toEqual([
+      { uscc: inside.uscc, insuredHeadcount: { band: inside.band } },
+      { uscc: outside.uscc, insuredHeadcount: null },
+    ]);
+    // No socialInsuranceStatus grant: the part is refused, not read.
+    const refused = await server.execute(ENTITY_QUERY, { r: [{ __typename: 'Operator', uscc: inside.uscc }] }, headcountOnly);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a district-level caller counts only its district', async () => {
+    const all = await server.execute(STATISTICS_QUERY, {}, commerceDistrict);
+    expect(all.errors).toBeUndefined();
+    expect((all.data as any).socialInsuranceStatistics).toEqual([expectedRow(home)]);
+
+    const own = await server.execute(STATISTICS_QUERY, { d: home }, commerceDistrict);
+    expect((own.data as any).socialInsuranceStatistics).toEqual([expectedRow(home)]);
+
+    // Another district: nothing, not even a row of zeros; the city-level owner does see it.
+    const other = await server.execute(STATISTICS_QUERY, { d: elsewhere }, commerceDistrict);
+    expect(other.errors).toBeUndefined();
+    expect((other.data as any).socialInsuranceStatistics).toEqual([]);
+    const ownerOther = await run(STATISTICS_QUERY, { d: elsewhere });
+    expect((ownerOther.data as any).socialInsuranceStatistics).toEqual([expectedRow(elsewhere)]);
+  });
+
+  it('AGGREGATE gets null for cells of fewer than 3 units, FULL the same cells in full', async () => {
+    const statistics = caller('statistics', null, { insuredHeadcount: 'AGGREGATE' });
+    const result = await server.execute(BANDS_QUERY, {}, statistics);
+    expect(result.errors).toBeUndefined();
+    const rows = (result.data as any).socialInsuranceStatistics as any[];
+    expect(rows.map((r) => r.district)).toEqual(districts);
+    const cells: Array<number | null> = [];
+    for (const row of rows) {
+      const expected = expectedRow(row.district).headcountBands.map(({ band, units: n }) => ({ band, units: small(n) }));
+      expect(row.headcountBands).toEqual(expected);
+      cells.push(...row.headcountBands.map((b: any) => b.units));
+    }
+    // The seed has both kinds of cell, so the test proves something.
+    expect(cells.some((c) => c === null)).toBe(true);
+    expect(cells.some((c) => c !== null)).toBe(true);
+
+    // Aggregates only: the unit's own band is refused.
+    const entity = await server.execute('query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { insuredHeadcount { band } } } }',
+      { r: [{ __typename: 'Operator', uscc: seed.headcount[0]!.uscc }] }, statistics);
+    expect(entity.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+
+    // Status cells under an AGGREGATE grant on socialInsuranceStatus are suppressed the same way.
+    const both = await server.execute(STATISTICS_QUERY, {}, caller('data', null, { socialInsuranceStatus: 'AGGREGATE', insuredHeadcount: 'AGGREGATE' }));
+    expect(both.errors).toBeUndefined();
+    const statusCells: Array<number | null> = [];
+    for (const row of (both.data as any).socialInsuranceStatistics as any[]) {
+      const expected = expectedRow(row.district);
+      expect(row).toEqual({
+        district: row.district,
+        units: small(expected.units),
+        unitsInArrears: small(expected.unitsInArrears),
+        unitsTerminated: small(expected.unitsTerminated),
+        headcountBands: expected.headcountBands.map(({ band, units: n }) => ({ band, units: small(n) })),
+      });
+      statusCells.push(row.unitsInArrears);
+    }
+    expect(statusCells.some((c) => c === null)).toBe(true);
+
+    // Each group's scope on its own cells: FULL on the status, AGGREGATE on the bands.
+    const mixed = await server.execute(STATISTICS_QUERY, {}, caller('commerce', null, { socialInsuranceStatus: 'FULL', insuredHeadcount: 'AGGREGATE' }));
+    for (const row of (mixed.data as any).socialInsuranceStatistics as any[]) {
+      const expected = expectedRow(row.district);
+      expect(row.unitsInArrears).toBe(expected.unitsInArrears);
+      expect(row.headcountBands).toEqual(expected.headcountBands.map(({ band, units: n }) => ({ band, units: small(n) })));
+    }
+  });
+
+  it('AGGREGATE at district level: its district only, small cells suppressed', async () => {
+    const result = await server.execute(BANDS_QUERY, {}, caller('statistics', home, { insuredHeadcount: 'AGGREGATE' }));
+    expect(result.errors).toBeUndefined();
+    const rows = (result.data as any).socialInsuranceStatistics as any[];
+    expect(rows.map((r) => r.district)).toEqual([home]);
+    expect(rows[0].headcountBands).toEqual(expectedRow(home).headcountBands.map(({ band, units: n }) => ({ band, units: small(n) })));
+    const other = await server.execute(BANDS_QUERY, { d: elsewhere }, caller('statistics', home, { insuredHeadcount: 'AGGREGATE' }));
+    expect((other.data as any).socialInsuranceStatistics).toEqual([]);
   });
 });

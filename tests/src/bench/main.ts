@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { ServiceDatabase } from '@xiran/subgraph-kit';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from '../stack/services';
 import { seedWorld, today } from '../seed/seed-world';
 import { runLoad, type LoadResult } from './load';
@@ -20,10 +20,10 @@ const operators = Number(process.env.BENCH_OPERATORS || 50_000);
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 8);
 const basePort = 4100;
-const ports: Record<SubgraphName, number> = { registration: 4101, emissions: 4102, 'social-insurance': 4103, complaints: 4104, association: 4105 };
+const ports: Record<HttpSubgraphName, number> = { registration: 4101, emissions: 4102, 'social-insurance': 4103, complaints: 4104, association: 4105 };
 
 async function ensureSeed(): Promise<void> {
-  const databases = {} as Record<SubgraphName, ServiceDatabase>;
+  const databases = {} as Record<HttpSubgraphName, ServiceDatabase>;
   try {
     for (const module of SUBGRAPH_MODULES) databases[module.name] = await module.connect({ kind: 'server', serverUrl });
     const result = await databases.registration.db.execute(sql`select count(*)::int as n, max(updated_at)::date::text as day from registration.operators`);
@@ -67,9 +67,9 @@ async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not become healthy`);
 }
 
-async function statementTotals(): Promise<Record<SubgraphName, number>> {
-  const totals = {} as Record<SubgraphName, number>;
-  for (const [name, port] of Object.entries(ports) as [SubgraphName, number][]) {
+async function statementTotals(): Promise<Record<HttpSubgraphName, number>> {
+  const totals = {} as Record<HttpSubgraphName, number>;
+  for (const [name, port] of Object.entries(ports) as [HttpSubgraphName, number][]) {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     totals[name] = Number(/xiran_sql_statements_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? Number.NaN);
   }
@@ -114,7 +114,7 @@ try {
     console.log(`  gateway               ${fmt(gateway)}`);
     console.log(`  registration alone    ${fmt(registration)}`);
     console.log(`  ratio gateway/registration: throughput ${(gateway.rps / registration.rps).toFixed(3)}, p50 latency ${(gateway.p50 / registration.p50).toFixed(2)}x`);
-    const perRequest = Object.entries(after).map(([name, total]) => `${name} ${((total - before[name as SubgraphName]) / gateway.requests).toFixed(2)}`);
+    const perRequest = Object.entries(after).map(([name, total]) => `${name} ${((total - before[name as HttpSubgraphName]) / gateway.requests).toFixed(2)}`);
     console.log(`  SQL statements per gateway request: ${perRequest.join(', ')}\n`);
   }
 } finally {

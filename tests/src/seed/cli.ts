@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { dataDir, envPrefix, startEmbeddedPostgres, type DatabaseTarget, type ServiceDatabase } from '@xiran/subgraph-kit';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from '../stack/services';
 import { seedWorld, today } from './seed-world';
 
@@ -40,7 +40,7 @@ if (env.DATABASE_URL) {
   target = () => ({ kind: 'url', url });
 }
 
-const databases = {} as Record<SubgraphName, ServiceDatabase>;
+const databases = {} as Record<HttpSubgraphName, ServiceDatabase>;
 try {
   for (const module of SUBGRAPH_MODULES) databases[module.name] = await module.connect(target(module.name));
   const started = Date.now();

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, SeedOperator, SeedOptions } from '@xiran/subgraph-kit';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import { generateRegistrationSeed, insertRegistrationSeed, SUBGRAPH_MODULES } from '../stack/services';
 
 /**
@@ -9,7 +9,7 @@ import { generateRegistrationSeed, insertRegistrationSeed, SUBGRAPH_MODULES } fr
  * given operator count and `asOf`. Each department's write is one transaction.
  */
 export async function seedWorld(
-  databases: Record<SubgraphName, Database>,
+  databases: Record<HttpSubgraphName, Database>,
   options: SeedOptions & { operators: number; log?: (line: string) => void },
 ): Promise<SeedOperator[]> {
   const log = options.log ?? (() => {});

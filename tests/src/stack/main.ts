@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { dataDir, envPrefix, readPort, startEmbeddedPostgres, type DatabaseTarget } from '@xiran/subgraph-kit';
-import { SUBGRAPHS } from '@xiran/schema';
-import { loadCallerKeys, loadGatewayKeys, StaticGrantSource } from '@xiran/auth';
+import { HTTP_SUBGRAPHS } from '@xiran/schema';
+import { loadCallerKeys, loadGatewayKeys } from '@xiran/auth';
 import { describeSecurity } from '@xiran/gateway/security-notice';
 import { startStack } from './stack';
 
@@ -38,10 +38,10 @@ const gatewayKeys = await loadGatewayKeys(env, { needPrivate: true });
 console.log(describeSecurity(callerKeys, gatewayKeys));
 
 const stack = await startStack({
-  security: { callerKeys, gatewayKeys, grants: new StaticGrantSource() },
+  keys: { callerKeys, gatewayKeys },
   databaseTarget,
   gatewayPort: readPort(env, 'PORT', 4000),
-  subgraphPort: (name) => readPort(env, `${envPrefix(name)}_PORT`, SUBGRAPHS.find((s) => s.name === name)!.port),
+  subgraphPort: (name) => readPort(env, `${envPrefix(name)}_PORT`, HTTP_SUBGRAPHS.find((s) => s.name === name)!.port),
   host: env.HOST || '127.0.0.1',
   seedIfEmpty: seedOperators,
   log: (line) => console.log(line),

@@ -1,5 +1,5 @@
 import type { Database, DatabaseTarget, SeedOperator, SeedOptions, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import type { SubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import type { GatewayKeyPair } from '@xiran/auth';
 import { connectRegistrationDatabase } from '@xiran/registration/db';
 import { createRegistrationServer } from '@xiran/registration';
@@ -19,7 +19,7 @@ import { generateAssociationSeed, insertAssociationSeed } from '@xiran/associati
 
 /** What the stack, the seed and the cross-service tests need of each department's subgraph. */
 export interface SubgraphModule {
-  name: SubgraphName;
+  name: HttpSubgraphName;
   connect(target: DatabaseTarget): Promise<ServiceDatabase>;
   create(database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>): SubgraphServer;
   /** Writes this department's part of the seed world, replacing what was there. */

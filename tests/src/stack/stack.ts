@@ -1,31 +1,35 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import { SUBGRAPHS, type SubgraphName } from '@xiran/schema';
+import { HTTP_SUBGRAPHS, MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import { readGatewayConfig } from '@xiran/gateway/config';
+import { connectGatewayDatabase } from '@xiran/gateway/database';
+import { PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 
 export interface StackOptions {
   /** Where each subgraph's data lives. */
-  databaseTarget(name: SubgraphName): DatabaseTarget;
+  databaseTarget(name: HttpSubgraphName | 'gateway'): DatabaseTarget;
   /** Gateway port (0: any free port). */
   gatewayPort: number;
   /** Port per subgraph (0: any free port). */
-  subgraphPort(name: SubgraphName): number;
+  subgraphPort(name: HttpSubgraphName): number;
   host?: string;
   /** Seed this many operators when registration is empty (0: never). */
   seedIfEmpty: number;
   seedAsOf?: string;
-  /** Caller keys, the gateway's key pair and the grants in force. */
-  security: GatewaySecurity;
+  /** Caller keys and the gateway's key pair; grants come from the gateway's database. */
+  keys: Omit<GatewaySecurity, 'grants'>;
   log?: (line: string) => void;
 }
 
 export interface Stack {
   gatewayUrl: string;
-  subgraphUrls: Record<SubgraphName, string>;
-  databases: Record<SubgraphName, ServiceDatabase>;
+  subgraphUrls: Record<HttpSubgraphName, string>;
+  databases: Record<HttpSubgraphName, ServiceDatabase>;
+  gatewayDatabase: ServiceDatabase;
+  grants: PgGrantSource;
   stop(): Promise<void>;
 }
 
@@ -36,16 +40,25 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
   const host = options.host ?? '127.0.0.1';
-  const databases = {} as Record<SubgraphName, ServiceDatabase>;
+  const databases = {} as Record<HttpSubgraphName, ServiceDatabase>;
   const subgraphs: SubgraphServer[] = [];
-  const subgraphUrls = {} as Record<SubgraphName, string>;
+  const subgraphUrls = {} as Record<HttpSubgraphName, string>;
   let gateway: GatewayServer | undefined;
+  let gatewayDatabase: ServiceDatabase | undefined;
+  let grants: PgGrantSource | undefined;
+  let memberSync: ReturnType<typeof useMemberScopeSync> | undefined;
   const stop = async () => {
+    memberSync?.stop();
+    grants?.stop();
     await gateway?.stop();
     for (const server of subgraphs) await server.stop();
     for (const database of Object.values(databases)) await database.close();
+    await gatewayDatabase?.close();
   };
   try {
+    gatewayDatabase = await connectGatewayDatabase(options.databaseTarget('gateway'));
+    await seedDefaultGrants(gatewayDatabase.db);
+    grants = await new PgGrantSource(gatewayDatabase.db).start();
     for (const module of SUBGRAPH_MODULES) {
       databases[module.name] = await module.connect(options.databaseTarget(module.name));
     }
@@ -60,19 +73,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
     }
     for (const module of SUBGRAPH_MODULES) {
-      const server = module.create(databases[module.name], options.security.gatewayKeys);
+      const server = module.create(databases[module.name], options.keys.gatewayKeys);
       subgraphs.push(server);
       subgraphUrls[module.name] = await server.listen(options.subgraphPort(module.name), host);
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
-    gateway = createGatewayServer(config, options.security);
+    gateway = createGatewayServer(config, { ...options.keys, grants });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
-    return { gatewayUrl, subgraphUrls, databases, stop };
+    memberSync = useMemberScopeSync({
+      keys: options.keys.gatewayKeys,
+      associationUrl: subgraphUrls.association,
+      targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
+    });
+    await memberSync.start();
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
 }
 
-export const SUBGRAPH_NAMES: readonly SubgraphName[] = SUBGRAPHS.map((s) => s.name);
+export const SUBGRAPH_NAMES: readonly HttpSubgraphName[] = HTTP_SUBGRAPHS.map((s) => s.name);

@@ -3,17 +3,17 @@ import {
   generateGatewayKeys,
   loadCallerKeys,
   signCallerToken,
-  StaticGrantSource,
   type Agency,
-  type GrantSource,
   type Level,
   type Role,
 } from '@xiran/auth';
 import type { GatewaySecurity } from '@xiran/gateway/server';
 
+export type TestKeys = Omit<GatewaySecurity, 'grants'>;
+
 /** Real keys for a test stack: the HS256 dev secret for callers, a fresh ES256 pair for subgraphs. */
-export async function testSecurity(grants: GrantSource = new StaticGrantSource()): Promise<GatewaySecurity> {
-  return { callerKeys: await loadCallerKeys({}), gatewayKeys: await generateGatewayKeys(), grants };
+export async function testSecurity(): Promise<TestKeys> {
+  return { callerKeys: await loadCallerKeys({}), gatewayKeys: await generateGatewayKeys() };
 }
 
 export interface Caller {
@@ -24,7 +24,7 @@ export interface Caller {
 }
 
 /** A signed caller token, as `npm run token` would print it. */
-export async function tokenFor(security: GatewaySecurity, caller: Caller): Promise<string> {
+export async function tokenFor(security: TestKeys, caller: Caller): Promise<string> {
   return signCallerToken(
     {
       sub: `test-${caller.agency}-${randomUUID().slice(0, 8)}`,
@@ -37,6 +37,6 @@ export async function tokenFor(security: GatewaySecurity, caller: Caller): Promi
   );
 }
 
-export async function bearer(security: GatewaySecurity, caller: Caller): Promise<Record<string, string>> {
+export async function bearer(security: TestKeys, caller: Caller): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await tokenFor(security, caller)}` };
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull, sql, type Column, type SQL } from 'drizzle-orm';
-import { alias, unionAll, type PgTable } from 'drizzle-orm/pg-core';
-import { anyOf, jsonRows, keysRelation, type Database } from '@xiran/subgraph-kit';
+import { alias, unionAll, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import { anyOf, jsonRows, keysRelation, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   creditScoreDimensions,
   creditScores,
@@ -13,6 +13,20 @@ import {
 } from './schema';
 
 export type AssociationDb = Database;
+
+/** Row scopes of this subgraph's three groups for one request. */
+export interface AssociationScopes {
+  creditGrade: RowScope;
+  creditScore: RowScope;
+  leads: RowScope;
+}
+
+// The association owns this data: no MEMBERS grant exists on its groups, so no membership filter.
+const membershipScope = (table: { district: PgColumn; uscc: PgColumn }, scope: RowScope) => scopeCondition({ district: table.district, uscc: table.uscc }, scope);
+const creditScoreScope = (scope: RowScope) => scopeCondition({ district: creditScores.district, uscc: creditScores.uscc }, scope);
+const dimensionScope = (scope: RowScope) => scopeCondition({ district: creditScoreDimensions.district, uscc: creditScoreDimensions.uscc }, scope);
+/** A lead is the handler's when routed to its agency; a district-level caller sees the leads routed to its district. */
+const leadScope = (scope: RowScope) => scopeCondition({ district: leads.routedDistrict, handler: leads.routedAgency, uscc: leads.uscc }, scope);
 
 /** The `Operator` parts this subgraph adds; each one is a column of the batched select when requested. */
 export const OPERATOR_PARTS = ['membership', 'creditGrade', 'creditScore', 'leads'] as const;
@@ -70,7 +84,7 @@ function jsonRow<T>(from: PgTable, fields: Record<string, Column | SQL>, where: 
  * One column per requested part, each correlated with `uscc` (the outer query's operator key).
  * Parts that were not requested are left out of the statement entirely.
  */
-function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
+function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column, scopes: AssociationScopes) {
   return {
     ...(parts.has('membership')
       ? {
@@ -83,7 +97,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
               source: memberships.source,
               updatedAt: memberships.updatedAt,
             },
-            sql`${memberships.uscc} = ${uscc}`,
+            sql`${memberships.uscc} = ${uscc} and ${membershipScope(memberships, scopes.creditGrade)}`,
           ),
         }
       : {}),
@@ -98,7 +112,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
               source: memberships.source,
               updatedAt: memberships.updatedAt,
             },
-            sql`${memberships.uscc} = ${uscc} and ${isNotNull(memberships.grade)}`,
+            sql`${memberships.uscc} = ${uscc} and ${isNotNull(memberships.grade)} and ${membershipScope(memberships, scopes.creditGrade)}`,
           ),
         }
       : {}),
@@ -111,42 +125,50 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column) {
               assessedOn: creditScores.assessedOn,
               dimensions: jsonRows(
                 creditScoreDimensions,
-                eq(creditScoreDimensions.uscc, creditScores.uscc),
+                and(eq(creditScoreDimensions.uscc, creditScores.uscc), dimensionScope(scopes.creditScore))!,
                 sql`${creditScoreDimensions.weight} desc, ${creditScoreDimensions.code}`,
                 { omit: ['uscc', 'district'] },
               ),
               source: creditScores.source,
               updatedAt: creditScores.updatedAt,
             },
-            sql`${creditScores.uscc} = ${uscc}`,
+            sql`${creditScores.uscc} = ${uscc} and ${creditScoreScope(scopes.creditScore)}`,
           ),
         }
       : {}),
     ...(parts.has('leads')
-      ? { leads: jsonRows(leads, sql`${leads.uscc} = ${uscc}`, sql`${leads.reportedOn} desc, ${leads.id} desc`) as SQL<LeadRow[]> }
+      ? { leads: jsonRows(leads, sql`${leads.uscc} = ${uscc} and ${leadScope(scopes.leads)}`, sql`${leads.reportedOn} desc, ${leads.id} desc`) as SQL<LeadRow[]> }
       : {}),
   };
 }
 
 /**
  * The requested parts of every key, in ONE statement over `unnest(keys)`: a record comes back for
- * each key, with null / empty parts where the association has nothing on the operator.
+ * each key, with null / empty parts where the association has nothing on the operator, or nothing
+ * the caller may see (each part filtered with its own group's scope).
  */
-export async function operatorsByUscc(db: AssociationDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
+export async function operatorsByUscc(
+  db: AssociationDb,
+  keys: readonly string[],
+  parts: ReadonlySet<string>,
+  scopes: AssociationScopes,
+): Promise<Map<string, OperatorRecord>> {
   const rows = await db
-    .select({ uscc: sql<string>`k.key`, ...partColumns(parts, sql`k.key`) })
+    .select({ uscc: sql<string>`k.key`, ...partColumns(parts, sql`k.key`, scopes) })
     .from(keysRelation(keys))
     .orderBy(sql`k.ord`);
   return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
 }
 
-export async function leadsById(db: AssociationDb, keys: readonly string[]): Promise<Map<string, LeadRow>> {
-  const rows = await db.select().from(leads).where(anyOf(leads.id, keys));
+/** Leads by id, only those the caller may see (the others are absent: null). */
+export async function leadsById(db: AssociationDb, keys: readonly string[], scope: RowScope): Promise<Map<string, LeadRow>> {
+  const rows = await db.select().from(leads).where(and(anyOf(leads.id, keys), leadScope(scope)));
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-function filterCondition(table: { grade: Column; district: Column; status: Column }, filter: MemberFilter): SQL | undefined {
+function filterCondition(table: { uscc: PgColumn; grade: PgColumn; district: PgColumn; status: PgColumn }, filter: MemberFilter, scope: RowScope): SQL | undefined {
   return and(
+    membershipScope(table, scope),
     filter.grade ? eq(table.grade, filter.grade) : undefined,
     filter.district ? eq(table.district, filter.district) : undefined,
     filter.status ? eq(table.status, filter.status) : undefined,
@@ -159,49 +181,53 @@ function filterCondition(table: { grade: Column; district: Column; status: Colum
  */
 export async function memberPage(
   db: AssociationDb,
-  options: { filter: MemberFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean },
+  options: { filter: MemberFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean; scopes: AssociationScopes },
 ): Promise<{ rows: OperatorRecord[]; totalCount: number }> {
   // The page's table is aliased so that the parts' subqueries over `memberships` correlate with it.
   const page = alias(memberships, 'page');
   const total = options.withTotal
-    ? sql<number>`(select count(*)::int from ${memberships} where ${filterCondition(memberships, options.filter) ?? sql`true`})`
+    ? sql<number>`(select count(*)::int from ${memberships} where ${filterCondition(memberships, options.filter, options.scopes.creditGrade) ?? sql`true`})`
     : sql<number>`0`;
   const rows = await db
-    .select({ uscc: page.uscc, ...partColumns(options.parts, page.uscc), totalCount: total })
+    .select({ uscc: page.uscc, ...partColumns(options.parts, page.uscc, options.scopes), totalCount: total })
     .from(page)
-    .where(and(filterCondition(page, options.filter), options.afterKey ? gt(page.uscc, options.afterKey) : undefined))
+    .where(and(filterCondition(page, options.filter, options.scopes.creditGrade), options.afterKey ? gt(page.uscc, options.afterKey) : undefined))
     .orderBy(asc(page.uscc))
     .limit(options.limit + 1);
   const records = rows.map(({ totalCount: _total, ...record }) => record as OperatorRecord);
   return {
     rows: records,
-    totalCount: rows[0]?.totalCount ?? (options.withTotal ? await countMembers(db, options.filter) : 0),
+    totalCount: rows[0]?.totalCount ?? (options.withTotal ? await countMembers(db, options.filter, options.scopes.creditGrade) : 0),
   };
 }
 
-async function countMembers(db: AssociationDb, filter: MemberFilter): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(memberships).where(filterCondition(memberships, filter));
+async function countMembers(db: AssociationDb, filter: MemberFilter, scope: RowScope): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(memberships).where(filterCondition(memberships, filter, scope));
   return row?.n ?? 0;
 }
 
 export const CREDIT_GRADES = ['AAA', 'AA', 'A', 'B', 'C'] as const satisfies readonly CreditGradeValue[];
 
+/** Counts of one district; a cell is null when suppressed for an AGGREGATE caller (fewer than 3 operators behind it). */
 export interface AssociationStatisticsRow {
   district: string;
-  members: number;
-  activeMembers: number;
-  byGrade: { grade: CreditGradeValue; members: number }[];
-  leads: number;
-  openLeads: number;
+  members: number | null;
+  activeMembers: number | null;
+  byGrade: { grade: CreditGradeValue; members: number | null }[];
+  leads: number | null;
+  openLeads: number | null;
 }
 
 const gradeCount = (grade: CreditGradeValue) => sql<number>`(count(*) filter (where ${memberships.grade} = ${grade}))::int`;
 
 /**
- * Per district: members by status and grade, and leads, in one statement (members and leads are
- * grouped separately, then summed over a union).
+ * Per district: members by status and grade (over the members the caller may see under its
+ * creditGrade scope), and leads (under its leads scope), in one statement (members and leads are
+ * grouped separately, then summed over a union). With `district`, that district's row, zeros when
+ * nothing in it is visible. Member cells count operators (one membership per operator), so each is
+ * suppressed on its own value; lead cells on the number of distinct operators behind them.
  */
-export async function associationStatistics(db: AssociationDb, district: string | null): Promise<AssociationStatisticsRow[]> {
+export async function associationStatistics(db: AssociationDb, district: string | null, scopes: Pick<AssociationScopes, 'creditGrade' | 'leads'>): Promise<AssociationStatisticsRow[]> {
   const members = db
     .select({
       district: memberships.district,
@@ -214,9 +240,11 @@ export async function associationStatistics(db: AssociationDb, district: string 
       c: gradeCount('C').as('c'),
       leads: sql<number>`0`.as('leads'),
       openLeads: sql<number>`0`.as('open_leads'),
+      leadOperators: sql<number>`0`.as('lead_operators'),
+      openLeadOperators: sql<number>`0`.as('open_lead_operators'),
     })
     .from(memberships)
-    .where(district ? eq(memberships.district, district) : undefined)
+    .where(and(district ? eq(memberships.district, district) : undefined, membershipScope(memberships, scopes.creditGrade)))
     .groupBy(memberships.district);
   const leadCounts = db
     .select({
@@ -230,9 +258,11 @@ export async function associationStatistics(db: AssociationDb, district: string 
       c: sql<number>`0`.as('c'),
       leads: sql<number>`count(*)::int`.as('leads'),
       openLeads: sql<number>`(count(*) filter (where ${leads.status} <> 'CLOSED'))::int`.as('open_leads'),
+      leadOperators: sql<number>`count(distinct ${leads.uscc})::int`.as('lead_operators'),
+      openLeadOperators: sql<number>`(count(distinct ${leads.uscc}) filter (where ${leads.status} <> 'CLOSED'))::int`.as('open_lead_operators'),
     })
     .from(leads)
-    .where(district ? eq(leads.district, district) : undefined)
+    .where(and(district ? eq(leads.district, district) : undefined, leadScope(scopes.leads)))
     .groupBy(leads.district);
   const u = unionAll(members, leadCounts).as('u');
   const sum = (column: SQL.Aliased<number>) => sql<number>`sum(${column})::int`;
@@ -248,22 +278,29 @@ export async function associationStatistics(db: AssociationDb, district: string 
       c: sum(u.c),
       leads: sum(u.leads),
       openLeads: sum(u.openLeads),
+      leadOperators: sum(u.leadOperators),
+      openLeadOperators: sum(u.openLeadOperators),
     })
     .from(u)
     .groupBy(u.district)
     .orderBy(asc(u.district));
+  // A district with neither members nor leads (visible to the caller) still answers with its zero row.
+  if (district && rows.length === 0) {
+    rows.push({ district, members: 0, activeMembers: 0, aaa: 0, aa: 0, a: 0, b: 0, c: 0, leads: 0, openLeads: 0, leadOperators: 0, openLeadOperators: 0 });
+  }
+  const member = (n: number) => suppressSmall(n, n, scopes.creditGrade);
   return rows.map((row) => ({
     district: row.district,
-    members: row.members,
-    activeMembers: row.activeMembers,
+    members: member(row.members),
+    activeMembers: member(row.activeMembers),
     byGrade: [
-      { grade: 'AAA', members: row.aaa },
-      { grade: 'AA', members: row.aa },
-      { grade: 'A', members: row.a },
-      { grade: 'B', members: row.b },
-      { grade: 'C', members: row.c },
+      { grade: 'AAA', members: member(row.aaa) },
+      { grade: 'AA', members: member(row.aa) },
+      { grade: 'A', members: member(row.a) },
+      { grade: 'B', members: member(row.b) },
+      { grade: 'C', members: member(row.c) },
     ],
-    leads: row.leads,
-    openLeads: row.openLeads,
+    leads: suppressSmall(row.leads, row.leadOperators, scopes.leads),
+    openLeads: suppressSmall(row.openLeads, row.openLeadOperators, scopes.leads),
   }));
 }

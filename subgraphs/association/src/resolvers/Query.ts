@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { district, optionalDistrict, pageWindow, requestedFields, toConnection } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
-import { associationStatistics, CREDIT_GRADES, memberPage, type MemberFilter } from '../db/queries';
+import { associationStatistics, memberPage, type MemberFilter } from '../db/queries';
 
 export const Query = {
   async members(
@@ -19,6 +19,7 @@ export const Query = {
       afterKey,
       parts,
       withTotal: requestedFields(info, 'MemberConnection').has('totalCount'),
+      scopes: ctx.scopes,
     });
     // The page already holds the nodes' parts: later loads of the same selection hit the cache.
     const loader = ctx.loaders.operator(parts);
@@ -28,11 +29,7 @@ export const Query = {
 
   async associationStatistics(_: unknown, args: { district?: string | null }, ctx: AssociationContext) {
     const code = optionalDistrict('district', args.district);
-    const rows = await associationStatistics(ctx.db, code);
-    // A district with neither members nor leads still answers with its (zero) row.
-    if (code && rows.length === 0) {
-      rows.push({ district: code, members: 0, activeMembers: 0, byGrade: CREDIT_GRADES.map((grade) => ({ grade, members: 0 })), leads: 0, openLeads: 0 });
-    }
+    const rows = await associationStatistics(ctx.db, code, ctx.scopes);
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 };

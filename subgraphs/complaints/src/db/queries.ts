@@ -1,9 +1,41 @@
 import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { anyOf, jsonObject, jsonRows, keysRelation, type Database } from '@xiran/subgraph-kit';
-import { complainants, tickets, type ComplainantRow, type TicketRow } from './schema';
+import { anyOf, jsonObject, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { complainants, memberScope, tickets, type ComplainantRow, type TicketRow } from './schema';
 
 export type ComplaintsDb = Database;
+
+/** Row scopes of this subgraph's four groups for one request (限定知悉范围, applied in SQL). */
+export interface ComplaintsScopes {
+  /** complaintSummary: Operator.complaintSummary and complaintStatistics. */
+  summary: RowScope;
+  /** complaintTickets: the tickets themselves (lists, entities, Operator.complaints). */
+  tickets: RowScope;
+  /** complaintText: ComplaintTicket.text, null where the caller may see the ticket but not its text. */
+  text: RowScope;
+  /** complainantIdentity: ComplaintTicket.complainant. */
+  complainant: RowScope;
+}
+
+const members = membersOf(memberScope);
+
+/** The scope conjunct over `tickets` (or an alias of it): district, routed agency, member operators. */
+function ticketScope(scope: RowScope, t: { district: SQL | PgColumn; handlingAgency: SQL | PgColumn; uscc: SQL | PgColumn } = tickets): SQL {
+  return scopeCondition({ district: t.district, handler: t.handlingAgency, uscc: t.uscc, members }, scope);
+}
+
+/** The agency the complainant's ticket is routed to (complainants carry no copy of it). */
+const complainantHandler = sql`(select ch.handling_agency from ${tickets} as ch where ch.id = ${complainants.ticketId})`;
+
+/** The scope conjunct over `complainants`. */
+function complainantScope(scope: RowScope): SQL {
+  return scopeCondition({ district: complainants.district, handler: complainantHandler, uscc: complainants.uscc, members }, scope);
+}
+
+/** The ticket's text where the complaintText scope reaches the row, else null: a CASE on the same row. */
+function scopedText(scope: RowScope): SQL<string | null> {
+  return sql<string | null>`case when ${ticketScope(scope)} then ${tickets.text} end`;
+}
 
 type Category = TicketRow['category'];
 type Status = TicketRow['status'];
@@ -49,6 +81,7 @@ function ticketsAs(name: string) {
     receivedOn: column(tickets.receivedOn),
     category: column(tickets.category),
     status: column(tickets.status),
+    handlingAgency: column(tickets.handlingAgency),
   };
 }
 
@@ -60,10 +93,13 @@ const SUMMARY_DAYS = 90;
 /**
  * `[{ <key>: value, count }]` of the rows of `t` matching `where`, grouped by its `key` column, as
  * a JSON array (empty, never null). Categories come most frequent first, statuses in workflow order.
+ * With `withOperators`, each entry also carries `operators`: the distinct operators behind the cell.
  */
-function countsBy(t: TicketsAlias, key: 'category' | 'status', where: SQL): SQL {
+function countsBy(t: TicketsAlias, key: 'category' | 'status', where: SQL, withOperators = false): SQL {
   const order = key === 'category' ? sql`g.n desc, g.value` : sql`g.value`;
-  return sql`coalesce((select json_agg(json_build_object(${sql.raw(`'${key}'`)}, g.value, 'count', g.n) order by ${order}) from (select ${t[key]} as value, count(*)::int as n from ${t.from} where ${where} group by ${t[key]}) g), '[]'::json)`;
+  const operators = withOperators ? sql`, 'operators', g.o` : sql``;
+  const distinct = withOperators ? sql`, count(distinct ${t.uscc})::int as o` : sql``;
+  return sql`coalesce((select json_agg(json_build_object(${sql.raw(`'${key}'`)}, g.value, 'count', g.n${operators}) order by ${order}) from (select ${t[key]} as value, count(*)::int as n${distinct} from ${t.from} where ${where} group by ${t[key]}) g), '[]'::json)`;
 }
 
 /** The operator summary's window: tickets naming `key`, received today or in the 89 days before. */
@@ -71,42 +107,58 @@ function inSummaryWindow(t: TicketsAlias, key: SQL): SQL {
   return sql`${t.uscc} = ${key} and ${t.receivedOn} > current_date - ${sql.raw(String(SUMMARY_DAYS))} and ${t.receivedOn} <= current_date`;
 }
 
-/** A correlated scalar subquery: the summary of the operator whose uscc is `key`, as JSON (never null). */
-function summaryJson(key: SQL): SQL<ComplaintSummaryRecord> {
+/**
+ * A correlated scalar subquery: the summary of the operator whose uscc is `key`, as JSON (never
+ * null), over the tickets the caller's complaintSummary scope reaches (zeros for the others).
+ */
+function summaryJson(key: SQL, scope: RowScope): SQL<ComplaintSummaryRecord> {
   const s = ticketsAs('cs');
   const c = ticketsAs('cc');
   const st = ticketsAs('cst');
+  const window = (t: TicketsAlias) => sql`${inSummaryWindow(t, key)} and ${ticketScope(scope, t)}`;
   return sql<ComplaintSummaryRecord>`(select json_build_object(
     'total', count(*)::int,
     'open', (count(*) filter (where ${s.status} not in ('CLOSED', 'REJECTED')))::int,
-    'byCategory', ${countsBy(c, 'category', inSummaryWindow(c, key))},
-    'byStatus', ${countsBy(st, 'status', inSummaryWindow(st, key))}
-  ) from ${s.from} where ${inSummaryWindow(s, key)})`;
+    'byCategory', ${countsBy(c, 'category', window(c))},
+    'byStatus', ${countsBy(st, 'status', window(st))}
+  ) from ${s.from} where ${window(s)})`;
 }
 
-/** The ticket's complainant as JSON (camelCase keys), or null: a correlated subquery. */
-const complainantJson = sql<ComplainantRow | null>`(select ${jsonObject(complainants)} from ${complainants} where ${complainants.ticketId} = ${tickets.id})`;
+/** The ticket's complainant as JSON (camelCase keys), or null (none, or out of scope): a correlated subquery. */
+function complainantJson(scope: RowScope): SQL<ComplainantRow | null> {
+  return sql<ComplainantRow | null>`(select ${jsonObject(complainants)} from ${complainants} where ${complainants.ticketId} = ${tickets.id} and ${complainantScope(scope)})`;
+}
 
 const ticketOrder = sql`${tickets.receivedOn} desc, ${tickets.id} desc`;
 
 /**
  * The operators' requested parts in ONE statement over the batch's keys (`unnest ... as k`):
- * a record for every key, with an empty list and a zero summary when no ticket names it.
+ * a record for every key, with an empty list and a zero summary when no ticket in the caller's
+ * scope names it. Each part is filtered with its own group's scope.
  */
-export async function operatorsByUscc(db: ComplaintsDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
+export async function operatorsByUscc(
+  db: ComplaintsDb,
+  keys: readonly string[],
+  parts: ReadonlySet<string>,
+  scopes: ComplaintsScopes,
+): Promise<Map<string, OperatorRecord>> {
   const key = sql`k.key`;
   const rows = await db
     .select({
       uscc: sql<string>`k.key`,
       ...(parts.has('complaints')
         ? {
-            complaints: jsonRows(tickets, sql`${tickets.uscc} = ${key}`, ticketOrder, {
-              // Tickets' complainants, when selected, ride in the same statement.
-              extra: parts.has('complaints.complainant') ? { complainant: complainantJson } : {},
+            complaints: jsonRows(tickets, sql`${tickets.uscc} = ${key} and ${ticketScope(scopes.tickets)}`, ticketOrder, {
+              omit: ['text'],
+              extra: {
+                text: scopedText(scopes.text),
+                // Tickets' complainants, when selected, ride in the same statement.
+                ...(parts.has('complaints.complainant') ? { complainant: complainantJson(scopes.complainant) } : {}),
+              },
             }) as SQL<TicketRecord[]>,
           }
         : {}),
-      ...(parts.has('complaintSummary') ? { complaintSummary: summaryJson(key) } : {}),
+      ...(parts.has('complaintSummary') ? { complaintSummary: summaryJson(key, scopes.summary) } : {}),
     })
     .from(keysRelation(keys))
     .orderBy(sql`k.ord`);
@@ -114,19 +166,30 @@ export async function operatorsByUscc(db: ComplaintsDb, keys: readonly string[],
 }
 
 
-function ticketColumns(parts: ReadonlySet<string>) {
-  return { ...getTableColumns(tickets), ...(parts.has('complainant') ? { complainant: complainantJson } : {}) };
+/** A ticket's columns with its text under the complaintText scope, and its complainant when asked. */
+function ticketColumns(parts: ReadonlySet<string>, scopes: ComplaintsScopes) {
+  return {
+    ...getTableColumns(tickets),
+    text: scopedText(scopes.text),
+    ...(parts.has('complainant') ? { complainant: complainantJson(scopes.complainant) } : {}),
+  };
 }
 
-/** Tickets by id, with their complainants folded in when asked: one statement. */
-export async function ticketsById(db: ComplaintsDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, TicketRecord>> {
-  const rows = await db.select(ticketColumns(parts)).from(tickets).where(anyOf(tickets.id, keys));
+/** Tickets by id within the caller's scope (others: absent, so null), complainants folded in when asked: one statement. */
+export async function ticketsById(db: ComplaintsDb, keys: readonly string[], parts: ReadonlySet<string>, scopes: ComplaintsScopes): Promise<Map<string, TicketRecord>> {
+  const rows = await db
+    .select(ticketColumns(parts, scopes))
+    .from(tickets)
+    .where(and(anyOf(tickets.id, keys), ticketScope(scopes.tickets)));
   return new Map(rows.map((row) => [row.id, row as TicketRecord]));
 }
 
-/** Complainants by ticket id: one statement per batch. */
-export async function complainantsByTicket(db: ComplaintsDb, keys: readonly string[]): Promise<Map<string, ComplainantRow>> {
-  const rows = await db.select().from(complainants).where(anyOf(complainants.ticketId, keys));
+/** Complainants by ticket id within the complainantIdentity scope: one statement per batch. */
+export async function complainantsByTicket(db: ComplaintsDb, keys: readonly string[], scope: RowScope): Promise<Map<string, ComplainantRow>> {
+  const rows = await db
+    .select()
+    .from(complainants)
+    .where(and(anyOf(complainants.ticketId, keys), complainantScope(scope)));
   return new Map(rows.map((row) => [row.ticketId, row]));
 }
 
@@ -145,8 +208,9 @@ export interface TicketKey {
   id: string;
 }
 
-function filterCondition(filter: TicketFilter): SQL | undefined {
+function filterCondition(filter: TicketFilter, scope: RowScope): SQL | undefined {
   return and(
+    ticketScope(scope),
     filter.district ? eq(tickets.district, filter.district) : undefined,
     filter.status ? eq(tickets.status, filter.status) : undefined,
     filter.category ? eq(tickets.category, filter.category) : undefined,
@@ -162,13 +226,13 @@ function filterCondition(filter: TicketFilter): SQL | undefined {
  */
 export async function ticketPage(
   db: ComplaintsDb,
-  options: { filter: TicketFilter; limit: number; after: TicketKey | null; parts: ReadonlySet<string>; withTotal: boolean },
+  options: { filter: TicketFilter; limit: number; after: TicketKey | null; parts: ReadonlySet<string>; withTotal: boolean; scopes: ComplaintsScopes },
 ): Promise<{ rows: TicketRecord[]; totalCount: number }> {
-  const where = filterCondition(options.filter);
+  const where = filterCondition(options.filter, options.scopes.tickets);
   const total = options.withTotal ? sql<number>`(select count(*)::int from ${tickets} where ${where ?? sql`true`})` : sql<number>`0`;
   const after = options.after ? sql`(${tickets.receivedOn}, ${tickets.id}) < (${options.after.receivedOn}::date, ${options.after.id})` : undefined;
   const rows = await db
-    .select({ ...ticketColumns(options.parts), totalCount: total })
+    .select({ ...ticketColumns(options.parts, options.scopes), totalCount: total })
     .from(tickets)
     .where(and(where, after))
     .orderBy(desc(tickets.receivedOn), desc(tickets.id))
@@ -182,37 +246,60 @@ async function countTickets(db: ComplaintsDb, where: SQL | undefined): Promise<n
   return row?.n ?? 0;
 }
 
+/** A statistics cell as the caller may read it: null when suppressed for an AGGREGATE grant. */
+type Cell = number | null;
+
 export interface ComplaintStatisticsRow {
   district: string;
-  tickets: number;
-  operators: number;
-  byCategory: CategoryCount[];
-  byStatus: StatusCount[];
+  tickets: Cell;
+  operators: Cell;
+  byCategory: Array<{ category: Category; count: Cell }>;
+  byStatus: Array<{ status: Status; count: Cell }>;
 }
+
+/** A per-key count with the distinct operators behind it, as the statistics query reads it. */
+type CountWithOperators<K extends string, V> = { [P in K]: V } & { count: number; operators: number };
 
 /**
  * Per district, tickets received from `from` to `to` (inclusive; `to` defaults to today, `from` to
- * 89 days before `to`), in one statement.
+ * 89 days before `to`), in one statement, over the tickets the caller's complaintSummary scope
+ * reaches. For an AGGREGATE grant, a cell with fewer than 3 operators behind it is null: `operators`
+ * by its own value, `tickets` by the district's operators, a category or status count by the
+ * operators named by that cell's tickets.
  */
 export async function complaintStatistics(
   db: ComplaintsDb,
-  options: { district: string | null; from: string | null; to: string | null },
+  options: { district: string | null; from: string | null; to: string | null; scope: RowScope },
 ): Promise<ComplaintStatisticsRow[]> {
+  const { scope } = options;
   const to = sql`coalesce(${options.to}::date, current_date)`;
   const from = sql`coalesce(${options.from}::date, coalesce(${options.to}::date, current_date) - ${sql.raw(String(SUMMARY_DAYS - 1))})`;
   const inWindow = (receivedOn: SQL | PgColumn) => sql`${receivedOn} >= ${from} and ${receivedOn} <= ${to}`;
   const c = ticketsAs('sc');
   const st = ticketsAs('sst');
-  return db
+  const cellWhere = (t: TicketsAlias) => sql`${t.district} = ${tickets.district} and ${inWindow(t.receivedOn)} and ${ticketScope(scope, t)}`;
+  const rows = await db
     .select({
       district: tickets.district,
       tickets: sql<number>`count(*)::int`,
       operators: sql<number>`count(distinct ${tickets.uscc})::int`,
-      byCategory: countsBy(c, 'category', sql`${c.district} = ${tickets.district} and ${inWindow(c.receivedOn)}`) as SQL<CategoryCount[]>,
-      byStatus: countsBy(st, 'status', sql`${st.district} = ${tickets.district} and ${inWindow(st.receivedOn)}`) as SQL<StatusCount[]>,
+      byCategory: countsBy(c, 'category', cellWhere(c), true) as SQL<Array<CountWithOperators<'category', Category>>>,
+      byStatus: countsBy(st, 'status', cellWhere(st), true) as SQL<Array<CountWithOperators<'status', Status>>>,
     })
     .from(tickets)
-    .where(and(inWindow(tickets.receivedOn), options.district ? eq(tickets.district, options.district) : undefined))
+    .where(and(inWindow(tickets.receivedOn), options.district ? eq(tickets.district, options.district) : undefined, ticketScope(scope)))
     .groupBy(tickets.district)
     .orderBy(tickets.district);
+  return rows.map((row) => ({
+    district: row.district,
+    tickets: suppressSmall(row.tickets, row.operators, scope),
+    operators: suppressSmall(row.operators, row.operators, scope),
+    byCategory: row.byCategory.map((x) => ({ category: x.category, count: suppressSmall(x.count, x.operators, scope) })),
+    byStatus: row.byStatus.map((x) => ({ status: x.status, count: suppressSmall(x.count, x.operators, scope) })),
+  }));
+}
+
+/** The row of a district no ticket in scope falls in: zeros, each suppressed as the caller must see it. */
+export function emptyStatisticsRow(district: string, scope: RowScope): ComplaintStatisticsRow {
+  return { district, tickets: suppressSmall(0, 0, scope), operators: suppressSmall(0, 0, scope), byCategory: [], byStatus: [] };
 }

@@ -1,5 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { date, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const complaints = pgSchema('complaints');
@@ -73,6 +74,9 @@ export const complainants = complaints.table(
   },
   (t) => [index('complainants_uscc_idx').on(t.uscc), index('complainants_district_idx').on(t.district)],
 );
+
+/** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
+export const memberScope = memberScopeTable(complaints);
 
 // Relations
 

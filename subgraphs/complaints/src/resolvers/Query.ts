@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '@xiran/auth';
 import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
-import { complaintStatistics, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
+import { complaintStatistics, emptyStatisticsRow, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -44,6 +44,7 @@ export const Query = {
       after,
       parts: requestedFields(info, 'ComplaintTicket', ['nodes']),
       withTotal: requestedFields(info, 'ComplaintTicketConnection').has('totalCount'),
+      scopes: ctx.scopes,
     });
     return toConnection(rows, limit, ticketKeyOf, totalCount);
   },
@@ -51,9 +52,12 @@ export const Query = {
   async complaintStatistics(_: unknown, args: { district?: string | null; from?: string | null; to?: string | null }, ctx: ComplaintsContext) {
     const code = optionalDistrict('district', args.district);
     dateOrder('from', args.from, 'to', args.to);
-    const rows = await complaintStatistics(ctx.db, { district: code, from: args.from ?? null, to: args.to ?? null });
-    // A district asked for by name gets its row even when no ticket falls in the window.
-    const all = code && rows.length === 0 ? [{ district: code, tickets: 0, operators: 0, byCategory: [], byStatus: [] }] : rows;
+    const scope = ctx.scopes.summary;
+    const rows = await complaintStatistics(ctx.db, { district: code, from: args.from ?? null, to: args.to ?? null, scope });
+    // A district asked for by name gets its row even when no ticket falls in the window, unless
+    // it lies outside a district-level caller's own district: that one sees no other district.
+    const visible = code && (scope.district === null || scope.district === code);
+    const all = visible && rows.length === 0 ? [emptyStatisticsRow(code, scope)] : rows;
     return all.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 };

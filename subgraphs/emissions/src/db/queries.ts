@@ -1,9 +1,10 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { union, type PgColumn } from 'drizzle-orm/pg-core';
-import { jsonRows, keysRelation, type Database } from '@xiran/subgraph-kit';
+import { jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   inspections,
   machines,
+  memberScope,
   penalties,
   permits,
   solventLedger,
@@ -16,6 +17,22 @@ import {
 } from './schema';
 
 export type EmissionsDb = Database;
+
+/** Row scopes of this subgraph's four groups for one request. */
+export interface EmissionsScopes {
+  emissionSummary: RowScope;
+  machinesAndPermits: RowScope;
+  inspections: RowScope;
+  penalties: RowScope;
+}
+
+/**
+ * The WHERE conjunct limiting one of this subgraph's tables to the rows `scope` lets the caller see.
+ * Every table carries the operator's uscc and registered district; none is routed to a handler.
+ */
+const members = membersOf(memberScope);
+type ScopedTable = typeof machines | typeof permits | typeof inspections | typeof solventLedger | typeof penalties;
+const inScope = (table: ScopedTable, scope: RowScope) => scopeCondition({ district: table.district, uscc: table.uscc, members }, scope);
 
 /** The most months `solventLedger(months:)` may ask for; the entity part reads this many. */
 export const MAX_LEDGER_MONTHS = 36;
@@ -54,7 +71,14 @@ export interface OutletRecord {
  * solvents, has_record and reasons (text[], empty when compliant). "Today" is current_date, as for
  * the publicised penalties.
  */
-function complianceFacts(uscc: SQL): SQL {
+function complianceFacts(uscc: SQL, scope: RowScope): SQL {
+  // Every table read for the summary is limited to the rows the caller may see (emissionSummary scope):
+  // an operator out of scope has no record here, hence a null summary / no count.
+  const machinesIn = inScope(machines, scope);
+  const permitsIn = inScope(permits, scope);
+  const inspectionsIn = inScope(inspections, scope);
+  const ledgerIn = inScope(solventLedger, scope);
+  const penaltiesIn = inScope(penalties, scope);
   return sql`select
       f.machine_count, f.enclosed_count, f.solvents, f.has_record,
       array_remove(array[
@@ -67,17 +91,17 @@ function complianceFacts(uscc: SQL): SQL {
       select
         m.machine_count, m.enclosed_count, m.open_count, m.solvent_machines, m.solvents,
         li.result as last_result, li.inspected_on as last_date, li.rectification_due as last_due,
-        exists (select 1 from ${permits} where ${permits.uscc} = ${uscc} and ${permits.kind} in ('EIA_APPROVAL', 'EIA_REGISTRATION_FORM')) as has_eia,
+        exists (select 1 from ${permits} where ${permits.uscc} = ${uscc} and ${permitsIn} and ${permits.kind} in ('EIA_APPROVAL', 'EIA_REGISTRATION_FORM')) as has_eia,
         array(
           select format('penalty %s is publicised until %s (行政处罚公示中)', ${penalties.decisionNumber}, ${penalties.publicityUntil})
-          from ${penalties} where ${penalties.uscc} = ${uscc} and ${penalties.publicityUntil} >= current_date
+          from ${penalties} where ${penalties.uscc} = ${uscc} and ${penaltiesIn} and ${penalties.publicityUntil} >= current_date
           order by ${penalties.decided} desc, ${penalties.id}
         ) as penalty_reasons,
         (m.all_machines > 0
-          or exists (select 1 from ${permits} where ${permits.uscc} = ${uscc})
-          or exists (select 1 from ${inspections} where ${inspections.uscc} = ${uscc})
-          or exists (select 1 from ${solventLedger} where ${solventLedger.uscc} = ${uscc})
-          or exists (select 1 from ${penalties} where ${penalties.uscc} = ${uscc})) as has_record
+          or exists (select 1 from ${permits} where ${permits.uscc} = ${uscc} and ${permitsIn})
+          or exists (select 1 from ${inspections} where ${inspections.uscc} = ${uscc} and ${inspectionsIn})
+          or exists (select 1 from ${solventLedger} where ${solventLedger.uscc} = ${uscc} and ${ledgerIn})
+          or exists (select 1 from ${penalties} where ${penalties.uscc} = ${uscc} and ${penaltiesIn})) as has_record
       from (
         select
           count(*)::int as all_machines,
@@ -86,52 +110,61 @@ function complianceFacts(uscc: SQL): SQL {
           (count(*) filter (where ${machines.status} = 'IN_USE' and ${machines.enclosure} = 'OPEN'))::int as open_count,
           (count(*) filter (where ${machines.status} = 'IN_USE' and ${machines.solvent} <> 'WET_CLEANING'))::int as solvent_machines,
           coalesce(array_agg(distinct ${machines.solvent} order by ${machines.solvent}) filter (where ${machines.status} = 'IN_USE'), '{}') as solvents
-        from ${machines} where ${machines.uscc} = ${uscc}
+        from ${machines} where ${machines.uscc} = ${uscc} and ${machinesIn}
       ) m
       left join lateral (
         select ${inspections.result} as result, ${inspections.date} as inspected_on, ${inspections.rectificationDue} as rectification_due
-        from ${inspections} where ${inspections.uscc} = ${uscc}
+        from ${inspections} where ${inspections.uscc} = ${uscc} and ${inspectionsIn}
         order by ${inspections.date} desc, ${inspections.id} desc limit 1
       ) li on true
     ) f`;
 }
 
 /** The summary as JSON (null without any record), correlated on `uscc`. */
-function summaryJson(uscc: SQL): SQL<EmissionSummaryRecord | null> {
+function summaryJson(uscc: SQL, scope: RowScope): SQL<EmissionSummaryRecord | null> {
   return sql<EmissionSummaryRecord | null>`(select case when c.has_record then json_build_object(
       'compliant', cardinality(c.reasons) = 0,
       'reasons', c.reasons,
       'solvents', c.solvents,
       'machineCount', c.machine_count,
       'enclosedShare', case when c.machine_count = 0 then null else c.enclosed_count::float8 / c.machine_count end
-    ) end from (${complianceFacts(uscc)}) c)`;
+    ) end from (${complianceFacts(uscc, scope)}) c)`;
 }
 
-/** One column per requested part, each correlated on `k.key`. */
-function operatorParts(parts: ReadonlySet<string>) {
+/** One column per requested part, each correlated on `k.key` and limited by its own group's scope. */
+function operatorParts(parts: ReadonlySet<string>, scopes: EmissionsScopes) {
   const key = sql`k.key`;
   const columns: Partial<Record<OperatorPart, SQL>> = {};
-  if (parts.has('emissionSummary')) columns.emissionSummary = summaryJson(key);
-  if (parts.has('machines')) columns.machines = jsonRows(machines, sql`${machines.uscc} = ${key}`, sql`${machines.outletId}, ${machines.id}`);
-  if (parts.has('permits')) columns.permits = jsonRows(permits, sql`${permits.uscc} = ${key}`, sql`${permits.issued} desc, ${permits.id}`);
+  if (parts.has('emissionSummary')) columns.emissionSummary = summaryJson(key, scopes.emissionSummary);
+  if (parts.has('machines')) {
+    columns.machines = jsonRows(machines, sql`${machines.uscc} = ${key} and ${inScope(machines, scopes.machinesAndPermits)}`, sql`${machines.outletId}, ${machines.id}`);
+  }
+  if (parts.has('permits')) {
+    columns.permits = jsonRows(permits, sql`${permits.uscc} = ${key} and ${inScope(permits, scopes.machinesAndPermits)}`, sql`${permits.issued} desc, ${permits.id}`);
+  }
   if (parts.has('inspections')) {
-    columns.inspections = jsonRows(inspections, sql`${inspections.uscc} = ${key}`, sql`${inspections.date} desc, ${inspections.id} desc`);
+    columns.inspections = jsonRows(
+      inspections,
+      sql`${inspections.uscc} = ${key} and ${inScope(inspections, scopes.inspections)}`,
+      sql`${inspections.date} desc, ${inspections.id} desc`,
+    );
   }
   if (parts.has('solventLedger')) {
     // The rows of the operator's most recent MAX_LEDGER_MONTHS distinct months.
     // (The inner `from` shadows the outer one: its columns are the inner rows'; only k.key correlates.)
-    const oldest = sql`(select ${solventLedger.month} from ${solventLedger} where ${solventLedger.uscc} = ${key}
+    const ledgerIn = inScope(solventLedger, scopes.inspections);
+    const oldest = sql`(select ${solventLedger.month} from ${solventLedger} where ${solventLedger.uscc} = ${key} and ${ledgerIn}
       group by ${solventLedger.month} order by ${solventLedger.month} desc offset ${sql.raw(String(MAX_LEDGER_MONTHS - 1))} limit 1)`;
     columns.solventLedger = jsonRows(
       solventLedger,
-      sql`${solventLedger.uscc} = ${key} and ${solventLedger.month} >= coalesce(${oldest}, '-infinity'::date)`,
+      sql`${solventLedger.uscc} = ${key} and ${ledgerIn} and ${solventLedger.month} >= coalesce(${oldest}, '-infinity'::date)`,
       sql`${solventLedger.month} desc, ${solventLedger.solvent}`,
     );
   }
   if (parts.has('penalties')) {
     columns.penalties = jsonRows(
       penalties,
-      sql`${penalties.uscc} = ${key} and ${penalties.publicityUntil} >= current_date`,
+      sql`${penalties.uscc} = ${key} and ${inScope(penalties, scopes.penalties)} and ${penalties.publicityUntil} >= current_date`,
       sql`${penalties.decided} desc, ${penalties.id}`,
     );
   }
@@ -140,21 +173,32 @@ function operatorParts(parts: ReadonlySet<string>) {
 
 /**
  * The requested parts of every operator in `keys`, in ONE statement over the keys as a relation.
- * Every key gets a record: empty lists and a null summary when the department has no data on it.
+ * Every key gets a record: empty lists and a null summary when the department has no data on it,
+ * or none the caller may see (each part is limited by its group's row scope).
  */
-export async function operatorsByUscc(db: EmissionsDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
+export async function operatorsByUscc(
+  db: EmissionsDb,
+  keys: readonly string[],
+  parts: ReadonlySet<string>,
+  scopes: EmissionsScopes,
+): Promise<Map<string, OperatorRecord>> {
   const rows = await db
-    .select({ uscc: sql<string>`k.key`, ...operatorParts(parts) })
+    .select({ uscc: sql<string>`k.key`, ...operatorParts(parts, scopes) })
     .from(keysRelation(keys));
   return new Map(rows.map((row) => [row.uscc, row as unknown as OperatorRecord]));
 }
 
-/** The machines of every outlet in `keys`, in ONE statement; an outlet without machines gets an empty list. */
-export async function outletsById(db: EmissionsDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OutletRecord>> {
+/**
+ * The machines of every outlet in `keys`, in ONE statement, limited by the machinesAndPermits scope;
+ * an outlet without machines (or none the caller may see) gets an empty list.
+ */
+export async function outletsById(db: EmissionsDb, keys: readonly string[], parts: ReadonlySet<string>, scope: RowScope): Promise<Map<string, OutletRecord>> {
   const rows = await db
     .select({
       id: sql<string>`k.key`,
-      ...(parts.has('machines') ? { machines: jsonRows(machines, sql`${machines.outletId} = k.key`, sql`${machines.id}`) as SQL<MachineRow[]> } : {}),
+      ...(parts.has('machines')
+        ? { machines: jsonRows(machines, sql`${machines.outletId} = k.key and ${inScope(machines, scope)}`, sql`${machines.id}`) as SQL<MachineRow[]> }
+        : {}),
     })
     .from(keysRelation(keys));
   return new Map(rows.map((row) => [row.id, row as OutletRecord]));
@@ -170,28 +214,45 @@ export interface EmissionStatisticsRow {
   machinesBySolvent: { solvent: Solvent; machines: number }[];
 }
 
+/** A statistics row as the caller may see it: for an AGGREGATE grant, small cells are null. */
+export interface EmissionStatisticsCells {
+  district: string;
+  operators: number | null;
+  compliantOperators: number | null;
+  machines: number | null;
+  enclosedMachines: number | null;
+  openMachines: number | null;
+  machinesBySolvent: { solvent: Solvent; machines: number | null }[];
+}
+
 /**
  * Per district (the operators' registered district): operators with any record, how many of them
  * are compliant (the same rule as `emissionSummary`), and the machines in use. One statement.
+ * The operator counts read the rows the caller may see under its emissionSummary scope, the machine
+ * counts those under its machinesAndPermits scope. A district asked for by name always answers one
+ * row (zeros when there is nothing the caller may see there). For an AGGREGATE grant, a cell behind
+ * which fewer than 3 operators stand is suppressed (null): the operator counts by their own value,
+ * the machine counts by the row's operators.
  */
-export async function emissionStatistics(db: EmissionsDb, district: string | null): Promise<EmissionStatisticsRow[]> {
-  const inDistrict = (column: PgColumn) => (district ? eq(column, district) : undefined);
+export async function emissionStatistics(db: EmissionsDb, district: string | null, scopes: Pick<EmissionsScopes, 'emissionSummary' | 'machinesAndPermits'>): Promise<EmissionStatisticsCells[]> {
+  const summaryScope = scopes.emissionSummary;
+  const rowsOf = (table: ScopedTable) => and(district ? eq(table.district as PgColumn, district) : undefined, inScope(table, summaryScope));
   const ops = db.$with('ops').as(
     union(
-      db.select({ uscc: machines.uscc, district: machines.district }).from(machines).where(inDistrict(machines.district)),
-      db.select({ uscc: permits.uscc, district: permits.district }).from(permits).where(inDistrict(permits.district)),
-      db.select({ uscc: inspections.uscc, district: inspections.district }).from(inspections).where(inDistrict(inspections.district)),
-      db.select({ uscc: solventLedger.uscc, district: solventLedger.district }).from(solventLedger).where(inDistrict(solventLedger.district)),
-      db.select({ uscc: penalties.uscc, district: penalties.district }).from(penalties).where(inDistrict(penalties.district)),
+      db.select({ uscc: machines.uscc, district: machines.district }).from(machines).where(rowsOf(machines)),
+      db.select({ uscc: permits.uscc, district: permits.district }).from(permits).where(rowsOf(permits)),
+      db.select({ uscc: inspections.uscc, district: inspections.district }).from(inspections).where(rowsOf(inspections)),
+      db.select({ uscc: solventLedger.uscc, district: solventLedger.district }).from(solventLedger).where(rowsOf(solventLedger)),
+      db.select({ uscc: penalties.uscc, district: penalties.district }).from(penalties).where(rowsOf(penalties)),
     ),
   );
-  const inUse = sql`${machines.district} = ${ops.district} and ${machines.status} = 'IN_USE'`;
-  return db
+  const inUse = sql`${machines.district} = ${ops.district} and ${machines.status} = 'IN_USE' and ${inScope(machines, scopes.machinesAndPermits)}`;
+  const rows: EmissionStatisticsRow[] = await db
     .with(ops)
     .select({
       district: ops.district,
       operators: sql<number>`count(*)::int`,
-      compliantOperators: sql<number>`(count(*) filter (where (select cardinality(c.reasons) = 0 from (${complianceFacts(sql`${ops.uscc}`)}) c)))::int`,
+      compliantOperators: sql<number>`(count(*) filter (where (select cardinality(c.reasons) = 0 from (${complianceFacts(sql`${ops.uscc}`, summaryScope)}) c)))::int`,
       machines: sql<number>`(select count(*)::int from ${machines} where ${inUse})`,
       enclosedMachines: sql<number>`(select count(*)::int from ${machines} where ${inUse} and ${machines.enclosure} <> 'OPEN')`,
       openMachines: sql<number>`(select count(*)::int from ${machines} where ${inUse} and ${machines.enclosure} = 'OPEN')`,
@@ -203,4 +264,20 @@ export async function emissionStatistics(db: EmissionsDb, district: string | nul
     .from(ops)
     .groupBy(ops.district)
     .orderBy(asc(ops.district));
+  const answer: EmissionStatisticsRow[] =
+    district && rows.length === 0
+      ? [{ district, operators: 0, compliantOperators: 0, machines: 0, enclosedMachines: 0, openMachines: 0, machinesBySolvent: [] }]
+      : rows;
+  return answer.map((row) => {
+    const byOperators = (value: number, scope: RowScope) => suppressSmall(value, row.operators, scope);
+    return {
+      district: row.district,
+      operators: suppressSmall(row.operators, row.operators, summaryScope),
+      compliantOperators: suppressSmall(row.compliantOperators, row.compliantOperators, summaryScope),
+      machines: byOperators(row.machines, scopes.machinesAndPermits),
+      enclosedMachines: byOperators(row.enclosedMachines, scopes.machinesAndPermits),
+      openMachines: byOperators(row.openMachines, scopes.machinesAndPermits),
+      machinesBySolvent: row.machinesBySolvent.map((cell) => ({ solvent: cell.solvent, machines: byOperators(cell.machines, scopes.machinesAndPermits) })),
+    };
+  });
 }

@@ -1,4 +1,5 @@
 import { date, doublePrecision, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const emissions = pgSchema('emissions');
@@ -114,6 +115,9 @@ export const penalties = emissions.table(
   },
   (t) => [index('penalties_uscc_idx').on(t.uscc), index('penalties_district_idx').on(t.district)],
 );
+
+/** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
+export const memberScope = memberScopeTable(emissions);
 
 // Relations
 //

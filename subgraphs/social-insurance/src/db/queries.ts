@@ -1,5 +1,5 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
-import { jsonObject, keysRelation, type Database } from '@xiran/subgraph-kit';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { jsonObject, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   headcountBand,
   unitHeadcount,
@@ -7,6 +7,7 @@ import {
   type HeadcountBand,
   type UnitHeadcountRow,
   type UnitInsuranceStatusRow,
+  memberScope,
 } from './schema';
 
 export type SocialInsuranceDb = Database;
@@ -29,53 +30,77 @@ export interface OperatorRecord {
   insuredHeadcount?: UnitHeadcountRow | null;
 }
 
+/** Row scopes of this subgraph's two groups for one request. */
+export interface SocialInsuranceScopes {
+  socialInsuranceStatus: RowScope;
+  insuredHeadcount: RowScope;
+}
+
 const s = unitInsuranceStatus;
 const h = unitHeadcount;
 
+/** The rows of each table the caller may see under its group's scope (district; no handler or member grants here). */
+const members = membersOf(memberScope);
+const statusScope = (scope: RowScope) => scopeCondition({ district: s.district, uscc: s.uscc, members }, scope);
+const headcountScope = (scope: RowScope) => scopeCondition({ district: h.district, uscc: h.uscc, members }, scope);
+
 /** One json object per unit, or null (`having` drops the aggregate row when there are no rows). */
-function statusSummary(): SQL<SocialInsuranceSummary | null> {
+function statusSummary(scope: RowScope): SQL<SocialInsuranceSummary | null> {
   return sql<SocialInsuranceSummary | null>`(select json_build_object(
       'insurances', json_agg(${jsonObject(s)} order by ${s.type}),
       'inArrears', bool_or(${s.inArrears}),
       'maxArrearsMonths', max(${s.arrearsMonths}),
       'terminated', bool_and(${s.paymentStatus} = 'TERMINATED'))
-    from ${s} where ${s.uscc} = k.key having count(*) > 0)`;
+    from ${s} where ${s.uscc} = k.key and ${statusScope(scope)} having count(*) > 0)`;
 }
 
-function headcountRow(): SQL<UnitHeadcountRow | null> {
-  return sql<UnitHeadcountRow | null>`(select ${jsonObject(h)} from ${h} where ${h.uscc} = k.key)`;
+function headcountRow(scope: RowScope): SQL<UnitHeadcountRow | null> {
+  return sql<UnitHeadcountRow | null>`(select ${jsonObject(h)} from ${h} where ${h.uscc} = k.key and ${headcountScope(scope)})`;
 }
 
 /**
  * The requested parts for a batch of operators in ONE statement over the keys as a relation,
- * with a record for every key (parts null when the bureau has no record of the unit).
+ * with a record for every key. Each part is read under its own group's scope, and is null when
+ * the bureau has no record of the unit or the unit is outside what the caller may see (the two
+ * are indistinguishable to the caller).
  */
-export async function operatorsByUscc(db: SocialInsuranceDb, keys: readonly string[], parts: ReadonlySet<string>): Promise<Map<string, OperatorRecord>> {
+export async function operatorsByUscc(
+  db: SocialInsuranceDb,
+  keys: readonly string[],
+  parts: ReadonlySet<string>,
+  scopes: SocialInsuranceScopes,
+): Promise<Map<string, OperatorRecord>> {
   const rows = await db
     .select({
       uscc: sql<string>`k.key`,
-      ...(parts.has('socialInsuranceStatus') ? { socialInsuranceStatus: statusSummary() } : {}),
-      ...(parts.has('insuredHeadcount') ? { insuredHeadcount: headcountRow() } : {}),
+      ...(parts.has('socialInsuranceStatus') ? { socialInsuranceStatus: statusSummary(scopes.socialInsuranceStatus) } : {}),
+      ...(parts.has('insuredHeadcount') ? { insuredHeadcount: headcountRow(scopes.insuredHeadcount) } : {}),
     })
     .from(keysRelation(keys))
     .orderBy(sql`k.ord`);
   return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
 }
 
+/** A statistics row; every count is null when suppressed for an AGGREGATE caller. */
 export interface SocialInsuranceStatisticsRow {
   district: string;
-  units: number;
-  unitsInArrears: number;
-  unitsTerminated: number;
-  headcountBands: { band: HeadcountBand; units: number }[];
+  units: number | null;
+  unitsInArrears: number | null;
+  unitsTerminated: number | null;
+  headcountBands: { band: HeadcountBand; units: number | null }[];
 }
 
 /**
  * Per district (or the one given): units with a status record, those in arrears on any type,
  * those terminated on every type, and units per headcount band. One statement: the per-unit
  * fold of the status table fully joined to the band counts of the headcount table.
+ *
+ * Each group's scope applies to its own cells: the status counts (socialInsuranceStatus) over
+ * the status rows the caller may see, the band counts (insuredHeadcount) over the headcount
+ * rows it may see. Every cell counts units (operators), so for an AGGREGATE grant on its group
+ * a cell of fewer than 3 is suppressed (null).
  */
-export async function socialInsuranceStatistics(db: SocialInsuranceDb, district: string | null): Promise<SocialInsuranceStatisticsRow[]> {
+export async function socialInsuranceStatistics(db: SocialInsuranceDb, district: string | null, scopes: SocialInsuranceScopes): Promise<SocialInsuranceStatisticsRow[]> {
   const perUnit = db
     .select({
       district: s.district,
@@ -83,7 +108,7 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
       terminated: sql<boolean>`bool_and(${s.paymentStatus} = 'TERMINATED')`.as('terminated'),
     })
     .from(s)
-    .where(district ? eq(s.district, district) : undefined)
+    .where(and(district ? eq(s.district, district) : undefined, statusScope(scopes.socialInsuranceStatus)))
     .groupBy(s.uscc, s.district)
     .as('per_unit');
   const units = db
@@ -99,7 +124,7 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
   const perBand = db
     .select({ district: h.district, band: h.band, units: sql<number>`count(*)::int`.as('band_units') })
     .from(h)
-    .where(district ? eq(h.district, district) : undefined)
+    .where(and(district ? eq(h.district, district) : undefined, headcountScope(scopes.insuredHeadcount)))
     .groupBy(h.district, h.band)
     .as('per_band');
   const bands = db
@@ -118,13 +143,22 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
     .from(units)
     .fullJoin(bands, eq(units.district, bands.district))
     .orderBy(sql`1`);
-  const result = rows.map(({ bands: counts, ...row }) => ({
+  const counted = rows.map(({ bands: counts, ...row }) => ({
     ...row,
-    headcountBands: headcountBand.enumValues.map((band) => ({ band, units: counts?.[band] ?? 0 })),
+    bands: headcountBand.enumValues.map((band) => ({ band, units: counts?.[band] ?? 0 })),
   }));
-  // A district asked for by name always gets its row, zeros when the bureau has no unit there.
-  if (district && result.length === 0) {
-    result.push({ district, units: 0, unitsInArrears: 0, unitsTerminated: 0, headcountBands: headcountBand.enumValues.map((band) => ({ band, units: 0 })) });
+  // A district asked for by name always gets its row, zeros when the bureau has no unit there;
+  // but only a district the caller may see (a district-level caller asking for another gets none).
+  const mayAsk = (scope: RowScope) => !scope.district || scope.district === district;
+  if (district && counted.length === 0 && mayAsk(scopes.socialInsuranceStatus) && mayAsk(scopes.insuredHeadcount)) {
+    counted.push({ district, units: 0, unitsInArrears: 0, unitsTerminated: 0, bands: headcountBand.enumValues.map((band) => ({ band, units: 0 })) });
   }
-  return result;
+  const status = (value: number) => suppressSmall(value, value, scopes.socialInsuranceStatus);
+  return counted.map((row) => ({
+    district: row.district,
+    units: status(row.units),
+    unitsInArrears: status(row.unitsInArrears),
+    unitsTerminated: status(row.unitsTerminated),
+    headcountBands: row.bands.map(({ band, units }) => ({ band, units: suppressSmall(units, units, scopes.insuredHeadcount) })),
+  }));
 }

@@ -1,5 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { memberScopeTable } from '@xiran/subgraph-kit';
 
 /**
  * Every table of this subgraph lives in its own PostgreSQL schema. The 人社局 shares unit-level
@@ -63,6 +64,9 @@ export const unitHeadcount = socialInsurance.table(
     check('unit_headcount_as_of_period_check', sql`${t.asOfPeriod} ~ '${sql.raw(PERIOD)}'`),
   ],
 );
+
+/** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
+export const memberScope = memberScopeTable(socialInsurance);
 
 // Relations
 
