@@ -55,6 +55,9 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   );
   const app = express();
   const httpServer = http.createServer(app);
+  // Longer than any client's idle keep-alive, so a reused connection is never closed under it (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = new ApolloServer<AuthorizedContext>({
     gateway,
     introspection: true,

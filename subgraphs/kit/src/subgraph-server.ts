@@ -49,6 +49,9 @@ export interface SubgraphServer {
 export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const app = express();
   const httpServer = http.createServer(app);
+  // Longer than any client's idle keep-alive, so a reused connection is never closed under it (ECONNRESET).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   // The catalogue, enforced again here: graphql-shield over the federated schema.
   const schema = shieldSubgraphSchema(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]));
   const authentication = useSubgraphAuthentication({ subgraph: options.name, keys: options.gatewayKeys });

@@ -6,11 +6,22 @@ import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from '../stack/services';
 import { seedWorld, today } from '../seed/seed-world';
 import { runLoad, type LoadResult } from './load';
+import {
+  defaultGrantRows,
+  effectiveGrants,
+  loadCallerKeys,
+  loadGatewayKeys,
+  signCallerToken,
+  signSubgraphToken,
+  SUBGRAPH_TOKEN_HEADER,
+  type Principal,
+} from '@xiran/auth';
 
 /**
  * `npm run bench`: the federated graph on a 50,000-operator seed in PostgreSQL. Starts the stack
  * as a child process (so the load generator does not share its event loop) and measures, in one
- * run, the gateway against the registration subgraph alone on its part of the query.
+ * run, the gateway against a bare @apollo/gateway (the cost of enforcement) and against the
+ * registration subgraph alone on its part of the query.
  *
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xiran_bench), BENCH_OPERATORS
  * (50000), BENCH_SECONDS (10 per scenario), BENCH_CONNECTIONS (8).
@@ -20,6 +31,8 @@ const operators = Number(process.env.BENCH_OPERATORS || 50_000);
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 8);
 const basePort = 4100;
+const enforcedPort = 4120;
+const barePort = 4121;
 const ports: Record<HttpSubgraphName, number> = { registration: 4101, emissions: 4102, 'social-insurance': 4103, complaints: 4104, association: 4105 };
 
 async function ensureSeed(): Promise<void> {
@@ -43,6 +56,15 @@ async function ensureSeed(): Promise<void> {
   } finally {
     for (const database of Object.values(databases)) await database.close();
   }
+}
+
+function startGatewaysProcess(): ChildProcess {
+  const script = fileURLToPath(new URL('./gateways.ts', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: serverUrl, ENFORCED_PORT: String(enforcedPort), BARE_PORT: String(barePort), APOLLO_TELEMETRY_DISABLED: '1' };
+  for (const [name, port] of Object.entries(ports)) env[`${name.toUpperCase().replace(/-/g, '_')}_URL`] = `http://127.0.0.1:${port}/graphql`;
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.on('data', () => {});
+  return child;
 }
 
 function startStackProcess(): ChildProcess {
@@ -93,30 +115,50 @@ function fmt(result: LoadResult): string {
 }
 
 await ensureSeed();
-const child = startStackProcess();
+const stack = startStackProcess();
+const gateways = startGatewaysProcess();
 try {
   await waitForHealth(`http://127.0.0.1:${basePort}/health`);
-  const gatewayUrl = `http://127.0.0.1:${basePort}/graphql`;
+  await waitForHealth(`http://127.0.0.1:${enforcedPort}/health`);
+  await waitForHealth(`http://127.0.0.1:${barePort}/.well-known/apollo/server-health`).catch(async () => {
+    // Apollo Server 5 has no health route: wait for the bare gateway to answer a query instead.
+    await runLoad({ url: `http://127.0.0.1:${barePort}/`, body: JSON.stringify({ query: '{ __typename }' }), connections: 1, seconds: 1 });
+  });
+  const callerKeys = await loadCallerKeys();
+  const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: true });
+  const commerce: Principal = { sub: 'bench', agency: 'commerce', level: 'city', district: null, roles: ['reader'] };
+  const callerHeaders = { authorization: `Bearer ${await signCallerToken(commerce, callerKeys)}` };
+  const grants = Object.fromEntries([...effectiveGrants(commerce, defaultGrantRows()).values()].map((g) => [g.group, [g.scope, g.grantId]]));
+  const registrationHeaders = { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(gatewayKeys, 'registration', { principal: commerce, requestId: 'bench', grants: grants as never }, 3600) };
+  const gatewayUrl = `http://127.0.0.1:${enforcedPort}/graphql`;
+  const bareUrl = `http://127.0.0.1:${barePort}/`;
   const registrationUrl = `http://127.0.0.1:${ports.registration}/graphql`;
-  console.log(`\n${connections} connections, ${seconds} s per scenario, ${operators} operators, Node ${process.version}\n`);
+  console.log(`\n${connections} connections, ${seconds} s per scenario, ${operators} operators, Node ${process.version}; caller: city commerce\n`);
   for (const first of [100, 1000]) {
     const check = (json: any) => {
       if (json.data.operators.nodes.length !== first) throw new Error(`expected ${first} nodes`);
     };
-    // Warm both paths (query plans, connection pools) before measuring.
-    await runLoad({ url: gatewayUrl, body: JSON.stringify({ query: FULL_QUERY(first) }), connections: 2, seconds: 2, check });
+    const full = JSON.stringify({ query: FULL_QUERY(first) });
+    const regOnly = JSON.stringify({ query: REGISTRATION_QUERY(first) });
+    // Warm every path (query plans, connection pools) before measuring.
+    for (const [url, body, headers] of [[gatewayUrl, full, callerHeaders], [bareUrl, full, {}], [registrationUrl, regOnly, registrationHeaders]] as const) {
+      await runLoad({ url, body, headers, connections: 2, seconds: 2, check });
+    }
     const before = await statementTotals();
-    const gateway = await runLoad({ url: gatewayUrl, body: JSON.stringify({ query: FULL_QUERY(first) }), connections, seconds, check });
+    const gateway = await runLoad({ url: gatewayUrl, body: full, headers: callerHeaders, connections, seconds, check });
     const after = await statementTotals();
-    await runLoad({ url: registrationUrl, body: JSON.stringify({ query: REGISTRATION_QUERY(first) }), connections: 2, seconds: 2, check });
-    const registration = await runLoad({ url: registrationUrl, body: JSON.stringify({ query: REGISTRATION_QUERY(first) }), connections, seconds, check });
+    const bareGateway = await runLoad({ url: bareUrl, body: full, connections, seconds, check });
+    const registration = await runLoad({ url: registrationUrl, body: regOnly, headers: registrationHeaders, connections, seconds, check });
     console.log(`operators(first: ${first}), fields from all five subgraphs`);
-    console.log(`  gateway               ${fmt(gateway)}`);
+    console.log(`  gateway (enforcing)   ${fmt(gateway)}`);
+    console.log(`  bare @apollo/gateway  ${fmt(bareGateway)}`);
     console.log(`  registration alone    ${fmt(registration)}`);
+    console.log(`  cost of enforcement, enforcing/bare: throughput ${(gateway.rps / bareGateway.rps).toFixed(3)}, p50 latency ${(gateway.p50 / bareGateway.p50).toFixed(2)}x`);
     console.log(`  ratio gateway/registration: throughput ${(gateway.rps / registration.rps).toFixed(3)}, p50 latency ${(gateway.p50 / registration.p50).toFixed(2)}x`);
     const perRequest = Object.entries(after).map(([name, total]) => `${name} ${((total - before[name as HttpSubgraphName]) / gateway.requests).toFixed(2)}`);
     console.log(`  SQL statements per gateway request: ${perRequest.join(', ')}\n`);
   }
 } finally {
-  child.kill('SIGTERM');
+  stack.kill('SIGTERM');
+  gateways.kill('SIGTERM');
 }
