@@ -11,3 +11,4 @@ export * from './tokens';
 export * from './catalogue-api';
 export * from './db/grant-repository';
 export * as gatewayTables from './db/schema';
+export * from './audit/index';

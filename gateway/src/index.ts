@@ -1,4 +1,4 @@
-import { loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
+import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
 import { MEMBER_SCOPE_SUBGRAPHS } from '@xiran/schema';
 import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig } from './config';
@@ -13,8 +13,10 @@ console.log(describeSecurity(callerKeys, gatewayKeys));
 // GATEWAY_DATABASE_URL, or DATABASE_URL (database <db>_gateway), or an embedded store.
 const database = await connectGatewayDatabase(readServiceConfig('gateway', config.port).database);
 await seedDefaultGrants(database.db);
-const grants = await new PgGrantSource(database.db).start();
-const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants });
+const audit = new AuditTrail(database.db);
+const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
+const grants = await new PgGrantSource(database.db, audit).start();
+const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit });
 const memberSync = useMemberScopeSync({
   keys: gatewayKeys,
   associationUrl: config.subgraphUrls.association,
@@ -29,6 +31,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
     memberSync.stop();
+    stopCheckpoints();
     void server
       .stop()
       .then(() => database.close())

@@ -16,6 +16,7 @@ import {
   type CallerKeys,
   type GatewayKeyPair,
   catalogueSchema,
+  type AuditTrail,
   type PgGrantSource,
 } from '@xiran/auth';
 import type { HttpSubgraphName } from '@xiran/schema';
@@ -37,11 +38,13 @@ export interface GatewaySecurity {
   gatewayKeys: GatewayKeyPair;
   /** Grants in the gateway's database; also serves the catalogue API and its mutations. */
   grants: PgGrantSource;
+  /** The audit trail every answer waits for. */
+  audit: AuditTrail;
 }
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
 export function createGatewayServer(config: GatewayConfig, security: GatewaySecurity): GatewayServer {
-  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants });
+  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit });
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(
     new ApolloGateway({
@@ -52,6 +55,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
           ? new LocalGraphQLDataSource(catalogueSchema(security.grants))
           : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
+    { audit: security.audit },
   );
   const app = express();
   const httpServer = http.createServer(app);
@@ -83,7 +87,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     async listen(port = config.port, host = config.host) {
       if (!started) {
         await apollo.start();
-        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers) }) }));
+        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body) }) }));
         started = true;
       }
       await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,8 @@ import { isAgency, LEVELS, type Level } from '../agencies';
 import { SCOPES, type Scope } from '../catalogue/default-grants';
 import { GROUP_IDS, FIELD_GROUPS, type GroupId } from '../catalogue/groups';
 import type { Grant } from '../catalogue/grants';
-import { badUserInput, forbidden } from '../errors';
+import { auditUnavailable, badUserInput, forbidden } from '../errors';
+import type { AuditTrail } from '../audit/trail';
 import { defaultGrantRows, type GrantSource } from '../grant-store';
 import type { Principal } from '../principal';
 import { grantChanges, grants, type GrantRow } from './schema';
@@ -46,7 +47,23 @@ export class PgGrantSource implements GrantSource {
   private grants: readonly Grant[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Grant changes go into the audit trail too (before they are written: no trail, no change). */
+    private readonly audit?: AuditTrail,
+  ) {}
+
+  private async record(actor: Principal, detail: Record<string, unknown>): Promise<void> {
+    if (!this.audit) return;
+    try {
+      await this.audit.append({
+        kind: 'GRANT_CHANGE', requestId: randomUUID(), sub: actor.sub, agency: actor.agency, level: actor.level, district: actor.district,
+        operationName: null, operationHash: null, disclosed: [], refused: [], detail,
+      });
+    } catch {
+      throw auditUnavailable();
+    }
+  }
 
   current(): readonly Grant[] {
     return this.grants;
@@ -87,6 +104,7 @@ export class PgGrantSource implements GrantSource {
     if (input.purpose.trim().length < 4) throw badUserInput('input.purpose', 'state the purpose (用途) of the grant');
     if (input.expiresAt && Date.parse(input.expiresAt) <= Date.now()) throw badUserInput('input.expiresAt', 'must be in the future');
     const id = `grant:${randomUUID()}`;
+    await this.record(actor, { action: 'GRANT', grantId: id, group, grantee: input.grantee, level, scope: input.scope, purpose: input.purpose.trim(), expiresAt: input.expiresAt ?? null });
     await this.db.transaction(async (tx) => {
       await tx.insert(grants).values({
         id, groupId: group, grantee: input.grantee, level, scope: input.scope, purpose: input.purpose.trim(),
@@ -104,6 +122,7 @@ export class PgGrantSource implements GrantSource {
     this.requireAdminOf(actor, row.groupId as GroupId);
     if (row.scope === 'OWNER') throw badUserInput('id', "the owner's own grant cannot be revoked");
     if (reason.trim().length < 4) throw badUserInput('reason', 'state why the grant is revoked');
+    await this.record(actor, { action: 'REVOKE', grantId: id, group: row.groupId, grantee: row.grantee, scope: row.scope, reason: reason.trim() });
     await this.db.transaction(async (tx) => {
       await tx.update(grants).set({ revokedAt: new Date().toISOString(), revokedBy: `${actor.agency}:${actor.sub}`, revokeReason: reason.trim() }).where(eq(grants.id, id));
       await tx.insert(grantChanges).values({ id: randomUUID(), grantId: id, action: 'REVOKE', actorSub: actor.sub, actorAgency: actor.agency, reason: reason.trim() });

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
-import { applyRefusals, filterOperation } from './field-filter';
+import { applyRefusals, disclosedOperators, filterOperation } from './field-filter';
+import { operationHash } from '../audit/chain';
+import type { AuditTrail } from '../audit/trail';
+import { auditUnavailable } from '../errors';
 import type { GatewayAuth } from './authentication';
 
 /** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
@@ -18,13 +21,14 @@ export interface AuthorizedContext {
  * The gateway caches query plans by `queryHash`: a rewritten document gets the hash of its own
  * text, or another caller's cached plan (with the refused field in it) would run.
  */
-export function useAuthorization(gateway: GatewayInterface, options: { catalogue?: Catalogue } = {}): GatewayInterface {
+export function useAuthorization(gateway: GatewayInterface, options: { audit: AuditTrail; catalogue?: Catalogue }): GatewayInterface {
   const catalogue = options.catalogue ?? CATALOGUE;
   const wrap = (executor: GatewayExecutor): GatewayExecutor => async (requestContext) => {
     const context = requestContext.context as Partial<AuthorizedContext>;
     const schema = requestContext.schema;
     if (!context.auth) throw new Error('Authorization needs an authenticated context');
     const grants = context.auth.grants;
+    const askedHash = operationHash(requestContext.source, requestContext.request.variables);
     const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants));
     if (filtered.changed) {
       const source = print(filtered.document);
@@ -35,8 +39,29 @@ export function useAuthorization(gateway: GatewayInterface, options: { catalogue
       rewritten.queryHash = createHash('sha256').update(source).digest('hex');
     }
     const result = await executor(requestContext);
-    if (filtered.removed.length === 0 && !filtered.changed) return result;
     const refusals = applyRefusals(result.data as never, filtered.removed);
+    const disclosed = disclosedOperators(filtered.tree, result.data as never);
+    const { principal, requestId } = context.auth;
+    // Fail closed: the answer leaves only once its audit entry is committed.
+    try {
+      await options.audit.append({
+        kind: disclosed.size > 0 || !refusals.length ? 'READ' : 'REFUSAL',
+        requestId,
+        sub: principal.sub,
+        agency: principal.agency,
+        level: principal.level,
+        district: principal.district,
+        operationName: requestContext.operationName ?? null,
+        operationHash: askedHash,
+        disclosed: [...disclosed].map(([group, operators]) => ({ group, grant: grants.get(group)?.grantId ?? null, operators: [...operators].sort() })),
+        refused: filtered.removed.map((r) => ({ coordinate: r.coordinate, group: r.group, code: 'FORBIDDEN' })),
+        detail: null,
+      });
+    } catch (error) {
+      console.error('[audit] entry not written; answer withheld', error);
+      return { errors: [auditUnavailable()] };
+    }
+    if (refusals.length === 0) return result;
     return { ...result, errors: [...(result.errors ?? []), ...refusals] };
   };
   return {

@@ -25,8 +25,19 @@ export interface RemovedField {
   reason: string;
 }
 
+/** The shape of what the filtered operation asks for: which response key belongs to which group. */
+export interface DisclosureNode {
+  fields: Map<string, { group: GroupId | null; child?: DisclosureNode }>;
+}
+
+/** Alias of the operator key added to every selection that can carry one (for the audit trail). */
+export const KEY_ALIAS = '__xiran_key';
+const KEY_FIELDS = ['uscc', 'operatorUscc'];
+
 export interface FilteredOperation {
   document: DocumentNode;
+  /** Where the answer's values come from, per group (see disclosedOperators). */
+  tree: DisclosureNode;
   operation: OperationDefinitionNode;
   removed: RemovedField[];
   /** Groups whose fields stay in the operation (for the audit trail). */
@@ -59,7 +70,7 @@ export function filterOperation(
   const groups = new Set<GroupId>();
   let changed = Object.keys(fragments).length > 0 || operations.length > 1;
 
-  const filterSet = (set: SelectionSetNode, parent: GraphQLObjectType, path: string[]): SelectionSetNode => {
+  const filterSet = (set: SelectionSetNode, parent: GraphQLObjectType, path: string[], node: DisclosureNode): SelectionSetNode => {
     const kept: SelectionNode[] = [];
     for (const selection of set.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -68,15 +79,21 @@ export function filterOperation(
         const type = schema.getType(fragment.typeCondition.name.value);
         if (!isObjectType(type)) continue;
         changed = true;
-        kept.push({ kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: selection.directives, selectionSet: filterSet(fragment.selectionSet, type, path) });
+        kept.push({ kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: selection.directives, selectionSet: filterSet(fragment.selectionSet, type, path, node) });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
         if (!isObjectType(type)) continue;
-        kept.push({ ...selection, selectionSet: filterSet(selection.selectionSet, type, path) });
+        kept.push({ ...selection, selectionSet: filterSet(selection.selectionSet, type, path, node) });
       } else {
-        const field = filterField(selection, parent, path);
+        const field = filterField(selection, parent, path, node);
         if (field) kept.push(field);
       }
+    }
+    // The operator a value belongs to, for the audit trail; stripped from the answer.
+    const keyField = KEY_FIELDS.find((f) => parent.getFields()[f]);
+    if (keyField && path.length > 0 && decide(`${parent.name}.${keyField}`).allowed) {
+      changed = true;
+      kept.push({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: KEY_ALIAS }, name: { kind: Kind.NAME, value: keyField } });
     }
     if (kept.length === 0) {
       changed = true;
@@ -85,7 +102,7 @@ export function filterOperation(
     return { ...set, selections: kept };
   };
 
-  const filterField = (field: FieldNode, parent: GraphQLObjectType, path: string[]): FieldNode | null => {
+  const filterField = (field: FieldNode, parent: GraphQLObjectType, path: string[], node: DisclosureNode): FieldNode | null => {
     const name = field.name.value;
     const key = field.alias?.value ?? name;
     // Introspection is open to every authenticated caller: the schema and the catalogue are public.
@@ -98,15 +115,19 @@ export function filterOperation(
       return null;
     }
     if (decision.group) groups.add(decision.group);
+    const entry = node.fields.get(key) ?? { group: decision.group };
+    node.fields.set(key, entry);
     if (!field.selectionSet) return field;
     const definition = parent.getFields()[name];
     const type = definition ? getNamedType(definition.type) : undefined;
     if (!isObjectType(type)) return field;
-    return { ...field, selectionSet: filterSet(field.selectionSet, type, [...path, key]) };
+    entry.child ??= { fields: new Map() };
+    return { ...field, selectionSet: filterSet(field.selectionSet, type, [...path, key], entry.child) };
   };
 
-  const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, []) };
-  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, operation: filtered, removed, groups, changed };
+  const tree: DisclosureNode = { fields: new Map() };
+  const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, [], tree) };
+  return { document: { kind: Kind.DOCUMENT, definitions: [filtered] }, tree, operation: filtered, removed, groups, changed };
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -154,4 +175,36 @@ export function applyRefusals(data: Record<string, Json> | null | undefined, rem
   }
   if (data) dropPlaceholders(data);
   return errors;
+}
+
+/**
+ * Which operators each group's returned values belong to: walks the answer along the operation,
+ * taking the nearest enclosing key, and strips the added key aliases. A group whose fields all came
+ * back null or empty disclosed nothing and is absent; statistics disclose a group with no operator.
+ */
+export function disclosedOperators(tree: DisclosureNode, data: Record<string, Json> | null | undefined): Map<GroupId, Set<string>> {
+  const out = new Map<GroupId, Set<string>>();
+  const walk = (node: DisclosureNode, value: Json | undefined, key: string | null): void => {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(node, item, key);
+      return;
+    }
+    if (typeof value !== 'object') return;
+    const own = value[KEY_ALIAS];
+    const current = typeof own === 'string' ? own : key;
+    delete value[KEY_ALIAS];
+    for (const [responseKey, field] of node.fields) {
+      const v = value[responseKey];
+      if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+      if (field.group) {
+        const set = out.get(field.group) ?? new Set<string>();
+        if (current) set.add(current);
+        out.set(field.group, set);
+      }
+      if (field.child) walk(field.child, v, current);
+    }
+  };
+  if (data) walk(tree, data, null);
+  return out;
 }

@@ -3,6 +3,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import {
+  AuditTrail,
   defaultGrantRows,
   effectiveGrants,
   loadCallerKeys,
@@ -31,8 +32,9 @@ const callerKeys = await loadCallerKeys(env);
 
 const database = await connectGatewayDatabase({ kind: 'server', serverUrl: env.DATABASE_URL! });
 await seedDefaultGrants(database.db);
-const grants = await new PgGrantSource(database.db).start();
-const enforced = createGatewayServer(config, { callerKeys, gatewayKeys, grants });
+const audit = new AuditTrail(database.db);
+const grants = await new PgGrantSource(database.db, audit).start();
+const enforced = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit });
 await enforced.listen(Number(env.ENFORCED_PORT), '127.0.0.1');
 
 const commerce: Principal = { sub: 'bench', agency: 'commerce', level: 'city', district: null, roles: ['reader'] };

@@ -4,7 +4,7 @@ import { HTTP_SUBGRAPHS, MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
+import { AuditTrail, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 
@@ -20,7 +20,7 @@ export interface StackOptions {
   seedIfEmpty: number;
   seedAsOf?: string;
   /** Caller keys and the gateway's key pair; grants come from the gateway's database. */
-  keys: Omit<GatewaySecurity, 'grants'>;
+  keys: Pick<GatewaySecurity, 'callerKeys' | 'gatewayKeys'>;
   log?: (line: string) => void;
 }
 
@@ -30,6 +30,7 @@ export interface Stack {
   databases: Record<HttpSubgraphName, ServiceDatabase>;
   gatewayDatabase: ServiceDatabase;
   grants: PgGrantSource;
+  audit: AuditTrail;
   stop(): Promise<void>;
 }
 
@@ -47,10 +48,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gatewayDatabase: ServiceDatabase | undefined;
   let grants: PgGrantSource | undefined;
   let memberSync: ReturnType<typeof useMemberScopeSync> | undefined;
+  let audit: AuditTrail | undefined;
+  let stopCheckpoints: (() => void) | undefined;
   const stop = async () => {
+    stopCheckpoints?.();
     memberSync?.stop();
     grants?.stop();
     await gateway?.stop();
+    await audit?.drain();
     for (const server of subgraphs) await server.stop();
     for (const database of Object.values(databases)) await database.close();
     await gatewayDatabase?.close();
@@ -58,7 +63,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     gatewayDatabase = await connectGatewayDatabase(options.databaseTarget('gateway'));
     await seedDefaultGrants(gatewayDatabase.db);
-    grants = await new PgGrantSource(gatewayDatabase.db).start();
+    audit = new AuditTrail(gatewayDatabase.db);
+    stopCheckpoints = audit.startCheckpoints(options.keys.gatewayKeys);
+    grants = await new PgGrantSource(gatewayDatabase.db, audit).start();
     for (const module of SUBGRAPH_MODULES) {
       databases[module.name] = await module.connect(options.databaseTarget(module.name));
     }
@@ -79,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
-    gateway = createGatewayServer(config, { ...options.keys, grants });
+    gateway = createGatewayServer(config, { ...options.keys, grants, audit });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     memberSync = useMemberScopeSync({
       keys: options.keys.gatewayKeys,
@@ -87,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
     });
     await memberSync.start();
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, stop };
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

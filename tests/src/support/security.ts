@@ -9,7 +9,7 @@ import {
 } from '@xiran/auth';
 import type { GatewaySecurity } from '@xiran/gateway/server';
 
-export type TestKeys = Omit<GatewaySecurity, 'grants'>;
+export type TestKeys = Pick<GatewaySecurity, 'callerKeys' | 'gatewayKeys'>;
 
 /** Real keys for a test stack: the HS256 dev secret for callers, a fresh ES256 pair for subgraphs. */
 export async function testSecurity(): Promise<TestKeys> {
