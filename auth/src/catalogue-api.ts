@@ -5,6 +5,12 @@ import { FIELD_GROUPS } from './catalogue/groups';
 import type { AuthorizedContext } from './gateway/authorization';
 import type { PgGrantSource } from './db/grant-repository';
 import type { Grant } from './catalogue/grants';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { accessCounts, accessLogPage } from './audit/access-log';
+import { badUserInput, forbidden } from './errors';
+
+const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+const checkUsccShape = (value: string) => USCC_SHAPE.test(value);
 
 export const catalogueTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -16,7 +22,39 @@ const grantInfo = (g: Grant) => ({ ...g, level: g.level ? g.level.toUpperCase() 
  * The catalogue as an API, served inside the gateway (LocalGraphQLDataSource) from the gateway's
  * own database: readable by every authenticated caller; grants changed only by the owner's admin.
  */
-export function catalogueSchema(grants: PgGrantSource) {
+const MAX_PAGE = 1000;
+
+function page(first: number | null | undefined, after: string | null | undefined) {
+  const limit = first ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badUserInput('first', `must be between 1 and ${MAX_PAGE}`);
+  let beforeSeq: number | null = null;
+  if (after) {
+    beforeSeq = Number(Buffer.from(after, 'base64url').toString('utf8').replace(/^seq:/, ''));
+    if (!Number.isInteger(beforeSeq) || beforeSeq < 1) throw badUserInput('after', 'is not a cursor returned by this API');
+  }
+  return { limit, beforeSeq };
+}
+
+function connection(result: { rows: Array<{ seq: number }>; totalCount: number }, limit: number) {
+  const nodes = result.rows.slice(0, limit);
+  const last = nodes[nodes.length - 1];
+  return {
+    nodes,
+    totalCount: result.totalCount,
+    pageInfo: { hasNextPage: result.rows.length > limit, endCursor: last ? Buffer.from(`seq:${last.seq}`).toString('base64url') : null },
+  };
+}
+
+function ownedGroups(agency: string): string[] {
+  return FIELD_GROUPS.filter((g) => g.owner === agency).map((g) => g.id);
+}
+
+/**
+ * The catalogue and the audit log as an API, served inside the gateway (LocalGraphQLDataSource)
+ * from the gateway's own database. The catalogue is readable by every authenticated caller; grants
+ * change only by the owner's admin; each owner reads the audit entries of its own groups only.
+ */
+export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record<string, unknown>>) {
   return buildSubgraphSchema([
     {
       typeDefs: catalogueTypeDefs,
@@ -27,7 +65,27 @@ export function catalogueSchema(grants: PgGrantSource) {
             groups: FIELD_GROUPS.map((g) => ({ id: g.id, owner: g.owner, description: g.description, coordinates: g.coordinates, aggregateCoordinates: g.aggregates })),
             grants: grants.current().map(grantInfo),
           }),
+          async accessLog(_: unknown, args: { group: string; from?: string; to?: string; agency?: string; uscc?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
+            const group = FIELD_GROUPS.find((g) => g.id === args.group);
+            if (!group) throw badUserInput('group', `${JSON.stringify(args.group)} is not a field group`);
+            if (group.owner !== ctx.auth.principal.agency) throw forbidden(`Only ${group.owner} sees the reads of ${group.id}.`, { group: group.id });
+            if (args.uscc && !checkUsccShape(args.uscc)) throw badUserInput('uscc', 'is not a 统一社会信用代码');
+            const window = page(args.first, args.after);
+            return connection(await accessLogPage(db, { groups: [group.id], visible: ownedGroups(ctx.auth.principal.agency), from: args.from, to: args.to, agency: args.agency, uscc: args.uscc }, window), window.limit);
+          },
+          async operatorAccessLog(_: unknown, args: { uscc: string; from?: string; to?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
+            const groups = ownedGroups(ctx.auth.principal.agency);
+            if (groups.length === 0) throw forbidden('Only an agency that owns field groups sees who read them.');
+            if (!checkUsccShape(args.uscc)) throw badUserInput('uscc', 'is not a 统一社会信用代码');
+            const window = page(args.first, args.after);
+            return connection(await accessLogPage(db, { groups, visible: groups, from: args.from, to: args.to, uscc: args.uscc }, window), window.limit);
+          },
+          async accessCounts(_: unknown, args: { from?: string; to?: string }, ctx: AuthorizedContext) {
+            if (ctx.auth.principal.agency !== 'commerce') throw forbidden('Counts per agency and group are for 商务局, which leads the mechanism.');
+            return accessCounts(db, args);
+          },
         },
+        AccessLogEntry: { at: (e: { at: string }) => new Date(e.at).toISOString() },
         Mutation: {
           grantAccess: async (_: unknown, args: { input: Parameters<PgGrantSource['grant']>[1] }, ctx: AuthorizedContext) => grantInfo(await grants.grant(ctx.auth.principal, args.input)),
           revokeGrant: async (_: unknown, args: { id: string; reason: string }, ctx: AuthorizedContext) => grantInfo(await grants.revoke(ctx.auth.principal, args.id, args.reason)),

@@ -16,7 +16,7 @@ await seedDefaultGrants(database.db);
 const audit = new AuditTrail(database.db);
 const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
-const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit });
+const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
 const memberSync = useMemberScopeSync({
   keys: gatewayKeys,
   associationUrl: config.subgraphUrls.association,

@@ -20,6 +20,7 @@ import {
   type PgGrantSource,
 } from '@xiran/auth';
 import type { HttpSubgraphName } from '@xiran/schema';
+import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { checkSubgraphs } from './health';
@@ -40,6 +41,8 @@ export interface GatewaySecurity {
   grants: PgGrantSource;
   /** The audit trail every answer waits for. */
   audit: AuditTrail;
+  /** The gateway's own database (grants, audit trail), for the catalogue and access-log API. */
+  database: Database;
 }
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
@@ -52,7 +55,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? new LocalGraphQLDataSource(catalogueSchema(security.grants))
+          ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database))
           : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
     { audit: security.audit },

@@ -1,3 +1,4 @@
 export * from './chain';
 export * from './trail';
 export * from './verify';
+export * from './access-log';

@@ -254,4 +254,14 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   ...['id', 'group', 'grantee', 'level', 'scope', 'purpose', 'grantedBy', 'grantedAt', 'expiresAt'].map((f) => `GrantInfo.${f}`),
   'Mutation.grantAccess',
   'Mutation.revokeGrant',
+  // The audit log: open to ask, the resolvers show each owner only its own groups' reads.
+  ...['accessLog', 'operatorAccessLog', 'accessCounts'].map((f) => `Query.${f}`),
+  ...['seq', 'at', 'kind', 'requestId', 'sub', 'agency', 'level', 'district', 'operationName', 'operationHash', 'disclosed', 'refused'].map((f) => `AccessLogEntry.${f}`),
+  ...['group', 'grant', 'operators'].map((f) => `AuditDisclosure.${f}`),
+  ...['group', 'coordinate', 'code'].map((f) => `AuditRefusal.${f}`),
+  ...['nodes', 'totalCount', 'pageInfo'].map((f) => `AccessLogConnection.${f}`),
+  ...['agency', 'group', 'reads', 'operators'].map((f) => `AccessCount.${f}`),
 ]);
+
+/** Root fields that read the audit log: an operation with one of them is recorded as AUDIT_READ. */
+export const AUDIT_ROOT_FIELDS: ReadonlySet<string> = new Set(['accessLog', 'operatorAccessLog', 'accessCounts']);

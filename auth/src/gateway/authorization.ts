@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
+import { AUDIT_ROOT_FIELDS } from '../catalogue/groups';
 import { applyRefusals, disclosedOperators, filterOperation } from './field-filter';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';
@@ -45,7 +46,11 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     // Fail closed: the answer leaves only once its audit entry is committed.
     try {
       await options.audit.append({
-        kind: disclosed.size > 0 || !refusals.length ? 'READ' : 'REFUSAL',
+        kind: filtered.operation.selectionSet.selections.some((f) => f.kind === 'Field' && AUDIT_ROOT_FIELDS.has(f.name.value))
+          ? 'AUDIT_READ'
+          : disclosed.size > 0 || !refusals.length
+            ? 'READ'
+            : 'REFUSAL',
         requestId,
         sub: principal.sub,
         agency: principal.agency,

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 
 /** Where a service's data lives. */
 export type DatabaseTarget =
-  /** `<SERVICE>_DATABASE_URL`: this service's own database, used as it is. */
-  | { kind: 'url'; url: string }
+  /** `<SERVICE>_DATABASE_URL`: this service's own database, used as it is (`embedded`: a PGlite socket). */
+  | { kind: 'url'; url: string; embedded?: boolean }
   /** `DATABASE_URL`: a server; the service's database is derived from it and created if missing. */
   | { kind: 'server'; serverUrl: string }
   /** Neither: an embedded PGlite in this process, its files under `dataDir`. */

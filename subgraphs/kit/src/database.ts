@@ -23,13 +23,43 @@ export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
   migrationsFolder: string;
   schema: TSchema;
   poolSize?: number;
+  /** The URL is an embedded PGlite's socket (see embeddedPool). */
+  embedded?: boolean;
+}
+
+/**
+ * A pool for the embedded PGlite socket server. PGlite is one session: its socket server queues
+ * each protocol message and keeps one connection's messages together only inside a transaction, so
+ * two connections' Parse/Bind/Execute could interleave and clobber each other's unnamed statement.
+ * Each statement outside a transaction therefore runs inside BEGIN / COMMIT here (the transaction
+ * pins the server to this connection). drizzle does not see these, so statement counts stay true.
+ */
+function embeddedPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  const query = async (...args: unknown[]) => {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  (pool as unknown as { query: typeof query }).query = query;
+  return pool;
 }
 
 /** Connects, applies the committed migrations, and counts statements from then on. */
 export async function openDatabase<TSchema extends Record<string, unknown>>(options: OpenDatabaseOptions<TSchema>): Promise<ServiceDatabase> {
   // JIT off: the batched lookups are short OLTP statements whose estimated cost can cross
   // jit_above_cost at 1,000 keys, and compiling them costs more than running them.
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, options: '-c jit=off' });
+  const config = { connectionString: options.url, max: options.poolSize ?? 10, options: '-c jit=off' };
+  const pool = options.embedded ? embeddedPool(config) : new pg.Pool(config);
   const statements = new StatementCounter();
   const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
   await migrate(db, {

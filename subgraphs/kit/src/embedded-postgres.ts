@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -20,11 +21,35 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections: 100 });
   await server.start();
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  // Tell other local tools (seed, audit:verify) where the running store answers: a PGlite data
+  // folder must never be opened by two processes at once.
+  if (options.dataDir) writeFileSync(`${options.dataDir}.url`, url);
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url,
     async close() {
+      if (options.dataDir) rmSync(`${options.dataDir}.url`, { force: true });
       await server.stop();
       await db.close();
     },
   };
+}
+
+/**
+ * The embedded store at `dataDir` for a local tool: through the running stack's socket when one is
+ * up, else opened here. `close` only closes what this call opened.
+ */
+export async function openEmbeddedStore(dataDir: string): Promise<EmbeddedPostgres> {
+  if (existsSync(`${dataDir}.url`)) {
+    const url = readFileSync(`${dataDir}.url`, 'utf8').trim();
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.end();
+      return { url, close: async () => {} };
+    } catch {
+      // A stale file from a stack that did not stop cleanly: open the store ourselves.
+    }
+  }
+  return startEmbeddedPostgres({ dataDir });
 }

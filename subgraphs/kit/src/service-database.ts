@@ -15,19 +15,22 @@ export async function connectServiceDatabase<TSchema extends Record<string, unkn
   spec: ServiceSchema<TSchema>,
 ): Promise<ServiceDatabase> {
   let url: string;
+  let embedded = false;
   let closeEmbedded: (() => Promise<void>) | undefined;
   if (target.kind === 'url') {
     url = target.url;
+    embedded = target.embedded === true;
   } else if (target.kind === 'server') {
     const derived = serviceDatabaseUrl(target.serverUrl, spec.service);
     await ensureDatabase(target.serverUrl, derived.database);
     url = derived.url;
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: target.dataDir });
-    url = embedded.url;
-    closeEmbedded = embedded.close;
+    const store = await startEmbeddedPostgres({ dataDir: target.dataDir });
+    url = store.url;
+    embedded = true;
+    closeEmbedded = store.close;
   }
-  const database = await openDatabase({ url, pgSchema: spec.pgSchema, migrationsFolder: spec.migrationsFolder, schema: spec.schema });
+  const database = await openDatabase({ url, embedded, pgSchema: spec.pgSchema, migrationsFolder: spec.migrationsFolder, schema: spec.schema });
   return {
     ...database,
     async close() {

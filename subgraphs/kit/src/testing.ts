@@ -34,7 +34,7 @@ export async function startTestDatabases(env: NodeJS.ProcessEnv = process.env): 
   const embedded = await startEmbeddedPostgres();
   return {
     config(service) {
-      return { name: service, host: '127.0.0.1', port: 0, database: { kind: 'url', url: embedded.url } };
+      return { name: service, host: '127.0.0.1', port: 0, database: { kind: 'url', url: embedded.url, embedded: true } };
     },
     close: () => embedded.close(),
   };

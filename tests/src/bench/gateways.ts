@@ -34,7 +34,7 @@ const database = await connectGatewayDatabase({ kind: 'server', serverUrl: env.D
 await seedDefaultGrants(database.db);
 const audit = new AuditTrail(database.db);
 const grants = await new PgGrantSource(database.db, audit).start();
-const enforced = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit });
+const enforced = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
 await enforced.listen(Number(env.ENFORCED_PORT), '127.0.0.1');
 
 const commerce: Principal = { sub: 'bench', agency: 'commerce', level: 'city', district: null, roles: ['reader'] };

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { dataDir, envPrefix, startEmbeddedPostgres, type DatabaseTarget, type ServiceDatabase } from '@xiran/subgraph-kit';
+import { dataDir, envPrefix, openEmbeddedStore, type DatabaseTarget, type ServiceDatabase } from '@xiran/subgraph-kit';
 import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from '../stack/services';
 import { seedWorld, today } from './seed-world';
@@ -8,7 +8,7 @@ import { seedWorld, today } from './seed-world';
 /**
  * `npm run seed -- --operators N [--as-of YYYY-MM-DD]`: replaces every department's data with a
  * deterministic seed world. Uses DATABASE_URL when set, else the embedded store of `npm start`
- * (stop the stack first: PGlite allows one process at a time).
+ * (through the running stack's socket when it is up).
  */
 const { values } = parseArgs({
   options: { operators: { type: 'string', default: '3000' }, 'as-of': { type: 'string' } },
@@ -26,7 +26,7 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
 }
 
 const env = process.env;
-let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+let embedded: Awaited<ReturnType<typeof openEmbeddedStore>> | undefined;
 let target: (name: string) => DatabaseTarget;
 if (env.DATABASE_URL) {
   const serverUrl = env.DATABASE_URL;
@@ -35,9 +35,9 @@ if (env.DATABASE_URL) {
     return own ? { kind: 'url', url: own } : { kind: 'server', serverUrl };
   };
 } else {
-  embedded = await startEmbeddedPostgres({ dataDir: resolve(dataDir(env), 'pglite') });
+  embedded = await openEmbeddedStore(resolve(dataDir(env), 'pglite'));
   const url = embedded.url;
-  target = () => ({ kind: 'url', url });
+  target = () => ({ kind: 'url', url, embedded: true });
 }
 
 const databases = {} as Record<HttpSubgraphName, ServiceDatabase>;

@@ -27,7 +27,7 @@ if (env.DATABASE_URL) {
   console.log(`Database: embedded PGlite in ${dir} (set DATABASE_URL to use PostgreSQL). Opening…`);
   embedded = await startEmbeddedPostgres({ dataDir: dir, port: readPort(env, 'EMBEDDED_PG_PORT', 0) });
   const url = embedded.url;
-  databaseTarget = () => ({ kind: 'url', url });
+  databaseTarget = () => ({ kind: 'url', url, embedded: true });
 }
 
 const seedOperators = env.SEED_OPERATORS ? Number(env.SEED_OPERATORS) : 3000;

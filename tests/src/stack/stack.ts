@@ -86,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
-    gateway = createGatewayServer(config, { ...options.keys, grants, audit });
+    gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     memberSync = useMemberScopeSync({
       keys: options.keys.gatewayKeys,
