@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { exportSPKI } from 'jose';
 import { verifyAuditChain } from '@xiran/auth';
-import { serviceDatabaseUrl, startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
-import { startStack, type Stack } from './stack/stack';
-import { today } from './seed/seed-world';
+import { serviceDatabaseUrl, type TestDatabases } from '@xiran/subgraph-kit';
+import type { Stack } from './stack/stack';
+import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
-import { bearer, testSecurity, type TestKeys } from './support/security';
+import { bearer, type TestKeys } from './support/security';
 import { runLoad } from './bench/load';
 
 /** 限定知悉范围: every read leaves a tamper-evident trace, and each department sees who read its data. */
@@ -22,17 +22,12 @@ let keys: TestKeys;
 let uscc: string;
 
 beforeAll(async () => {
-  databases = await startTestDatabases();
-  keys = await testSecurity();
-  stack = await startStack({ keys, databaseTarget: (n) => databases.config(n).database, gatewayPort: 0, subgraphPort: () => 0, seedIfEmpty: 200, seedAsOf: today() });
+  ({ stack, keys, databases } = await startTestStack(200));
   const rows = await stack.databases.emissions.db.execute(sql`select uscc from emissions.machines group by uscc order by uscc limit 1`);
   uscc = String(rows.rows[0]!.uscc);
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await databases?.close();
-});
+afterAll(() => stopTestStack({ stack, databases }));
 
 const db = () => stack.gatewayDatabase.db;
 const verify = () => verifyAuditChain(db(), keys.gatewayKeys.publicKey);

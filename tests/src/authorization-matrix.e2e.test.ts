@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { AGENCY_CODES, CATALOGUE, defaultGrantRows, effectiveGrants, FIELD_GROUPS, type Agency, type GroupId, type Principal } from '@xiran/auth';
-import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
-import { startStack, type Stack } from './stack/stack';
-import { today } from './seed/seed-world';
+import type { TestDatabases } from '@xiran/subgraph-kit';
+import type { Stack } from './stack/stack';
+import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
-import { bearer, testSecurity, type Caller, type TestKeys } from './support/security';
+import { bearer, type Caller, type TestKeys } from './support/security';
 
 /**
  * The default catalogue, proved through the gateway over HTTP: every agency × level × field group.
@@ -23,9 +23,7 @@ let otherDistrictMember: string;
 let nonMember: string;
 
 beforeAll(async () => {
-  databases = await startTestDatabases();
-  keys = await testSecurity();
-  stack = await startStack({ keys, databaseTarget: (n) => databases.config(n).database, gatewayPort: 0, subgraphPort: () => 0, seedIfEmpty: 1500, seedAsOf: today() });
+  ({ stack, keys, databases } = await startTestStack(1500));
   const rows = async (name: keyof Stack['databases'], query: ReturnType<typeof sql>) =>
     new Set((await stack.databases[name].db.execute(query)).rows.map((r) => String(r.uscc)));
   const members = await rows('association', sql`select uscc from association.memberships where status = 'ACTIVE' and grade is not null`);
@@ -44,10 +42,7 @@ beforeAll(async () => {
   nonMember = [...inDistrict].find((u) => !active.has(u))!;
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await databases?.close();
-});
+afterAll(() => stopTestStack({ stack, databases }));
 
 /** One probe per group: a query on the subject operator, the coordinates it touches in order, where its value lands. */
 interface Probe {

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { sql } from 'drizzle-orm';
 import { generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
-import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
-import { startStack, type Stack } from './stack/stack';
-import { today } from './seed/seed-world';
+import type { TestDatabases } from '@xiran/subgraph-kit';
+import type { Stack } from './stack/stack';
+import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
-import { bearer, testSecurity, type TestKeys } from './support/security';
+import { bearer, type TestKeys } from './support/security';
 
 /** Authentication and field-level authorization through the gateway and at every subgraph. */
 let databases: TestDatabases;
@@ -15,16 +15,7 @@ let security: TestKeys;
 let uscc: string;
 
 beforeAll(async () => {
-  databases = await startTestDatabases();
-  security = await testSecurity();
-  stack = await startStack({
-    keys: security,
-    databaseTarget: (name) => databases.config(name).database,
-    gatewayPort: 0,
-    subgraphPort: () => 0,
-    seedIfEmpty: 300,
-    seedAsOf: today(),
-  });
+  ({ stack, keys: security, databases } = await startTestStack(300));
   // An operator with machines and complaints, so that refused and granted fields both have values.
   const machines = await stack.databases.emissions.db.execute(sql`select uscc from emissions.machines group by uscc order by uscc`);
   const tickets = await stack.databases.complaints.db.execute(sql`select uscc from complaints.tickets where uscc is not null group by uscc`);
@@ -32,10 +23,7 @@ beforeAll(async () => {
   uscc = machines.rows.map((r) => String(r.uscc)).find((u) => withTickets.has(u))!;
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await databases?.close();
-});
+afterAll(() => stopTestStack({ stack, databases }));
 
 const metric = async (name: keyof Stack['subgraphUrls']) =>
   Number(/ (\d+)\n/.exec(await (await fetch(new URL('/metrics', stack.subgraphUrls[name]))).text())![1]);

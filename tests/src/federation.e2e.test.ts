@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
-import { startStack, type Stack } from './stack/stack';
-import { today } from './seed/seed-world';
+import type { TestDatabases } from '@xiran/subgraph-kit';
+import type { Stack } from './stack/stack';
+import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
-import { bearer, testSecurity, type TestKeys } from './support/security';
+import { bearer, type TestKeys } from './support/security';
 
 /** The whole platform over real HTTP: five subgraphs and the gateway, each on its own port. */
 let databases: TestDatabases;
@@ -14,23 +14,11 @@ let security: TestKeys;
 let commerce: Record<string, string>;
 
 beforeAll(async () => {
-  databases = await startTestDatabases();
-  security = await testSecurity();
+  ({ stack, keys: security, databases } = await startTestStack(400));
   commerce = await bearer(security, { agency: 'commerce' });
-  stack = await startStack({
-    keys: security,
-    databaseTarget: (name) => databases.config(name).database,
-    gatewayPort: 0,
-    subgraphPort: () => 0,
-    seedIfEmpty: 400,
-    seedAsOf: today(),
-  });
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await databases?.close();
-});
+afterAll(() => stopTestStack({ stack, databases }));
 
 const OPERATOR_FIELDS = `
   uscc name status district districtName
