@@ -60,6 +60,9 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(opti
   // jit_above_cost at 1,000 keys, and compiling them costs more than running them.
   const config = { connectionString: options.url, max: options.poolSize ?? 10, options: '-c jit=off' };
   const pool = options.embedded ? embeddedPool(config) : new pg.Pool(config);
+  // An idle connection can be closed by the server (restart, failover, a dropped test database);
+  // node-postgres then emits 'error' on the pool, which must not bring the process down.
+  pool.on('error', (error) => console.error(`[database] idle connection lost (${options.pgSchema}):`, error.message));
   const statements = new StatementCounter();
   const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
   await migrate(db, {

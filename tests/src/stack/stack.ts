@@ -50,15 +50,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let memberSync: ReturnType<typeof useMemberScopeSync> | undefined;
   let audit: AuditTrail | undefined;
   let stopCheckpoints: (() => void) | undefined;
+  // Every step runs even if an earlier one fails, so no pool outlives the stack.
   const stop = async () => {
-    stopCheckpoints?.();
-    memberSync?.stop();
-    grants?.stop();
-    await gateway?.stop();
-    await audit?.drain();
-    for (const server of subgraphs) await server.stop();
-    for (const database of Object.values(databases)) await database.close();
-    await gatewayDatabase?.close();
+    const steps: Array<() => unknown> = [
+      () => stopCheckpoints?.(),
+      () => memberSync?.stop(),
+      () => grants?.stop(),
+      () => gateway?.stop(),
+      () => audit?.drain(),
+      ...subgraphs.map((server) => () => server.stop()),
+      ...Object.values(databases).map((database) => () => database.close()),
+      () => gatewayDatabase?.close(),
+    ];
+    const failures: unknown[] = [];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length) throw failures[0];
   };
   try {
     gatewayDatabase = await connectGatewayDatabase(options.databaseTarget('gateway'));
