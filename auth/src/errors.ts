@@ -20,14 +20,6 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export const errorDescriptions: Record<ErrorCode, string> = {
-  UNAUTHENTICATED: 'No bearer token, or one that is expired, tampered with or issued for another audience.',
-  FORBIDDEN: 'The caller has no grant covering this field or record.',
-  BAD_USER_INPUT: 'An argument or input value is invalid; `extensions.field` names it.',
-  AUDIT_UNAVAILABLE: 'The audit trail could not record the read, so the data was withheld.',
-  INTERNAL_SERVER_ERROR: 'An unexpected failure; the server log has the details.',
-};
-
 export function badUserInput(field: string, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, {
     extensions: { code: ErrorCode.BAD_USER_INPUT, field, ...extra },
@@ -46,10 +38,6 @@ export function auditUnavailable(): GraphQLError {
   return new GraphQLError('The audit trail is unavailable; no data was released.', {
     extensions: { code: ErrorCode.AUDIT_UNAVAILABLE },
   });
-}
-
-export function internalError(): GraphQLError {
-  return new GraphQLError('Internal server error.', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
 }
 
 /** Codes that a server may pass through to the caller unchanged; anything else is masked. */

@@ -34,11 +34,3 @@ export function defaultGrantRows(grantedAt = '2026-01-01T00:00:00.000Z'): Grant[
   }));
   return [...owners, ...defaults];
 }
-
-/** A fixed set of grants: the defaults, for tests and for subgraph-only setups. */
-export class StaticGrantSource implements GrantSource {
-  constructor(private readonly grants: readonly Grant[] = defaultGrantRows()) {}
-  current(): readonly Grant[] {
-    return this.grants;
-  }
-}

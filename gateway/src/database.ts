@@ -5,7 +5,7 @@ import { connectServiceDatabase, type DatabaseTarget } from '@xiran/subgraph-kit
 
 const authRoot = dirname(createRequire(import.meta.url).resolve('@xiran/auth/package.json'));
 
-/** The gateway's own database (grants; next, the audit trail), migrated from auth/migrations. */
+/** The gateway's own database (grants and the audit trail), migrated from auth/migrations. */
 export function connectGatewayDatabase(target: DatabaseTarget) {
   return connectServiceDatabase(target, {
     service: 'gateway',

@@ -1,6 +1,6 @@
 import { bigint, index, jsonb, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
-/** The gateway's own database: grants now, the audit trail next. */
+/** The gateway's own database: grants and the audit trail. */
 export const gateway = pgSchema('gateway');
 
 // Tables

@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 
 /**
@@ -32,8 +32,4 @@ export function anyOf(column: SQL | { name: string }, keys: readonly string[]): 
 /** `unnest($1::text[]) as k(key)`: the batch's keys as a relation, in the order given. */
 export function keysRelation(keys: readonly string[], alias = 'k'): SQL {
   return sql`unnest(${sql.param(keys)}::text[]) with ordinality as ${sql.raw(alias)}(key, ord)`;
-}
-
-export function tableName(table: PgTable): string {
-  return getTableName(table);
 }

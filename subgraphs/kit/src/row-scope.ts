@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { CATALOGUE, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import type { GroupId, SubgraphAuth } from '@xiran/auth';
 
 /**
  * 限定知悉范围 in SQL: which rows of a group a caller may see, from its principal and its grant.
@@ -25,13 +25,6 @@ export function rowScope(auth: SubgraphAuth, group: GroupId): RowScope {
     membersOnly: grant?.scope === 'MEMBERS',
     aggregate: grant?.scope === 'AGGREGATE',
   };
-}
-
-/** The scope of the group that a field coordinate (`Operator.machines`) belongs to. */
-export function rowScopeOf(auth: SubgraphAuth, coordinate: string): RowScope {
-  const group = CATALOGUE.groupOf(coordinate);
-  if (!group) throw new Error(`${coordinate} is in no field group`);
-  return rowScope(auth, group.id);
 }
 
 export interface ScopedColumns {

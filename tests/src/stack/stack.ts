@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import { HTTP_SUBGRAPHS, MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
+import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
@@ -113,4 +113,3 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-export const SUBGRAPH_NAMES: readonly HttpSubgraphName[] = HTTP_SUBGRAPHS.map((s) => s.name);
