@@ -90,7 +90,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     async listen(port = config.port, host = config.host) {
       if (!started) {
         await apollo.start();
-        app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body) }) }));
+        app.use('/graphql', express.json({ limit: '48mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body) }) }));
         started = true;
       }
       await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
-import { defaultSubgraphUrl, sdlPath, SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs';
+import { defaultSubgraphUrl, subgraphSdlText, SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs';
 
 /**
  * Composes the committed supergraph from each subgraph's SDL file (never over HTTP: subgraphs
@@ -9,7 +9,7 @@ import { defaultSubgraphUrl, sdlPath, SUBGRAPHS, SUPERGRAPH_PATH } from './subgr
  */
 export function composeSupergraph(): string {
   const result = composeServices(
-    SUBGRAPHS.map((s) => ({ name: s.name, url: defaultSubgraphUrl(s.name), typeDefs: parse(readFileSync(sdlPath(s.name), 'utf8')) })),
+    SUBGRAPHS.map((s) => ({ name: s.name, url: defaultSubgraphUrl(s.name), typeDefs: parse(subgraphSdlText(s.name)) })),
   );
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);

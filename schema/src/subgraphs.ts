@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -23,6 +24,15 @@ export const HTTP_SUBGRAPHS = SUBGRAPHS.filter((s): s is Extract<(typeof SUBGRAP
 export function sdlPath(name: SubgraphName): string {
   const path = name === 'authorization' ? '../../auth/schema.graphql' : `../../subgraphs/${name}/schema.graphql`;
   return fileURLToPath(new URL(path, import.meta.url));
+}
+
+/** The intake contract every department's subgraph serves after its own SDL (subgraphs/kit). */
+export const INTAKE_SDL_PATH = fileURLToPath(new URL('../../subgraphs/kit/intake.graphql', import.meta.url));
+
+/** What a subgraph serves: its SDL file, and for a department's subgraph the intake contract after it. */
+export function subgraphSdlText(name: SubgraphName): string {
+  const own = readFileSync(sdlPath(name), 'utf8');
+  return name === 'authorization' ? own : `${own.trimEnd()}\n\n${readFileSync(INTAKE_SDL_PATH, 'utf8')}`;
 }
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));

@@ -1,9 +1,11 @@
 import { ALWAYS_READABLE, FIELD_GROUPS, type FieldGroup, type GroupId } from './groups';
 import type { EffectiveGrant } from './grants';
+import type { Principal } from '../principal';
+import { WRITES_BY_COORDINATE } from './writes';
 
 export type FieldDecision =
   | { allowed: true; group: GroupId | null; grant: EffectiveGrant | null }
-  | { allowed: false; group: GroupId | null; reason: 'NOT_IN_CATALOGUE' | 'NO_GRANT' | 'AGGREGATE_ONLY' };
+  | { allowed: false; group: GroupId | null; reason: 'NOT_IN_CATALOGUE' | 'NO_GRANT' | 'AGGREGATE_ONLY' | 'NOT_UPLOADER' };
 
 /** Field groups by id and by coordinate: the static half of the catalogue (grants are data). */
 export class Catalogue {
@@ -34,8 +36,16 @@ export class Catalogue {
     return this.byCoordinate.get(coordinate);
   }
 
-  /** Deny by default: a field is readable only through a live grant of its group. */
-  decide(coordinate: string, grants: ReadonlyMap<GroupId, EffectiveGrant>): FieldDecision {
+  /**
+   * Deny by default: a field is readable only through a live grant of its group, and a mutation
+   * runs only for the owning agency's uploaders (see writes.ts).
+   */
+  decide(coordinate: string, grants: ReadonlyMap<GroupId, EffectiveGrant>, principal?: Principal): FieldDecision {
+    const write = WRITES_BY_COORDINATE.get(coordinate);
+    if (write) {
+      const uploader = principal?.agency === write.owner && principal.roles.includes('uploader');
+      return uploader ? { allowed: true, group: null, grant: null } : { allowed: false, group: null, reason: 'NOT_UPLOADER' };
+    }
     if (coordinate.endsWith('.__typename') || ALWAYS_READABLE.has(coordinate)) return { allowed: true, group: null, grant: null };
     const group = this.byCoordinate.get(coordinate);
     if (!group) return { allowed: false, group: null, reason: 'NOT_IN_CATALOGUE' };

@@ -49,6 +49,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Query', 'operator', 'operators', 'registrationStatistics'),
       ...on('Operator', 'usccCheckDigitValid', 'name', 'entityKind', 'status', 'district', 'districtName', 'address', 'legalRepresentative',
         'established', 'deregistered', 'businessScope', 'industryCode', 'abnormalList', ...ROW),
+      'Operator.present',
+      'ChangeFeed.operators',
       ...on('OperatorConnection', 'nodes', 'totalCount', 'pageInfo'),
       ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
     ],
@@ -65,6 +67,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     coordinates: [
       'Operator.outlets',
       ...on('Outlet', 'id', 'operatorUscc', 'name', 'type', 'address', 'district', 'location', 'services', 'opened', 'status', ...ROW),
+      'Outlet.present',
+      'ChangeFeed.outlets',
       ...on('GeoPoint', 'lng', 'lat'),
     ],
     aggregates: [],
@@ -92,6 +96,9 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       'Outlet.machines',
       ...on('DryCleaningMachine', 'id', 'outletId', 'operatorUscc', 'solvent', 'enclosure', 'capacityKg', 'installed', 'status', ...ROW),
       ...on('EnvironmentalPermit', 'id', 'kind', 'documentNumber', 'issued', 'validUntil', ...ROW),
+      ...on('DryCleaningMachine', 'present'),
+      ...on('EnvironmentalPermit', 'present'),
+      ...on('ChangeFeed', 'machines', 'permits'),
       ...on('EmissionDistrictStatistics', 'machines', 'enclosedMachines', 'openMachines', 'machinesBySolvent'),
       ...on('SolventCount', 'solvent', 'machines'),
     ],
@@ -106,6 +113,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Operator', 'inspections', 'solventLedger'),
       ...on('Inspection', 'id', 'date', 'kind', 'result', 'issues', 'rectificationDue', ...ROW),
       ...on('SolventLedgerMonth', 'month', 'solvent', 'purchasedKg', 'consumedKg', 'garmentsKg', 'residueKg', 'manifestNumber', 'solventGramsPerKg', ...ROW),
+      ...on('ChangeFeed', 'inspections', 'solventLedger'),
     ],
     aggregates: [],
   },
@@ -114,7 +122,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     owner: 'environment',
     subgraph: 'emissions',
     description: 'environmental penalty decisions while publicised',
-    coordinates: ['Operator.penalties', ...on('PenaltyDecision', 'id', 'decisionNumber', 'decided', 'violation', 'fineYuan', 'publicityFrom', 'publicityUntil', ...ROW)],
+    coordinates: ['Operator.penalties', ...on('PenaltyDecision', 'id', 'decisionNumber', 'decided', 'violation', 'fineYuan', 'publicityFrom', 'publicityUntil', ...ROW), 'ChangeFeed.penalties'],
     aggregates: [],
   },
   {
@@ -126,6 +134,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       'Operator.socialInsuranceStatus',
       ...on('SocialInsuranceStatus', 'insurances', 'inArrears', 'maxArrearsMonths', 'terminated'),
       ...on('InsuranceStatus', 'type', 'code', 'paymentStatus', 'inArrears', 'arrearsMonths', 'lastPaidPeriod', 'asOfPeriod', ...ROW),
+      'InsuranceStatus.present',
+      'ChangeFeed.insuranceStatus',
       ...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated'),
     ],
     aggregates: [...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated')],
@@ -138,6 +148,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     coordinates: [
       'Operator.insuredHeadcount',
       ...on('InsuredHeadcount', 'band', 'asOfPeriod', ...ROW),
+      'InsuredHeadcount.present',
+      'ChangeFeed.insuredHeadcount',
       'Query.socialInsuranceStatistics',
       ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'),
       ...on('HeadcountBandCount', 'band', 'units'),
@@ -175,6 +187,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('ComplaintTicketConnection', 'nodes', 'totalCount', 'pageInfo'),
       ...on('ComplaintTicket', 'id', 'channel', 'category', 'status', 'receivedOn', 'handlingAgency', 'handlingDistrict', 'dueOn', 'closedOn',
         'satisfaction', 'respondentName', 'uscc', 'district', 'operator', ...ROW),
+      'ChangeFeed.complaintTickets',
     ],
     aggregates: [],
   },
@@ -202,6 +215,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     coordinates: [
       ...on('Operator', 'membership', 'creditGrade'),
       ...on('Membership', 'memberNumber', 'since', 'status', ...ROW),
+      'Membership.present',
+      'ChangeFeed.memberships',
       ...on('CreditGrade', 'grade', 'validFrom', 'validTo', ...ROW),
       'Query.members',
       ...on('MemberConnection', 'nodes', 'totalCount', 'pageInfo'),
@@ -232,6 +247,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       'Operator.leads',
       ...on('Lead', 'id', 'type', 'facts', 'evidence', 'routedAgency', 'routedDistrict', 'copyToCommerce', 'reportedOn', 'feedbackDue', 'status',
         'feedback', 'feedbackOn', 'uscc', 'district', 'operator', ...ROW),
+      'ChangeFeed.leads',
       ...on('AssociationDistrictStatistics', 'leads', 'openLeads'),
     ],
     aggregates: [...on('AssociationDistrictStatistics', 'leads', 'openLeads')],
@@ -261,6 +277,20 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   ...['group', 'coordinate', 'code'].map((f) => `AuditRefusal.${f}`),
   ...['nodes', 'totalCount', 'pageInfo'].map((f) => `AccessLogConnection.${f}`),
   ...['agency', 'group', 'reads', 'operators'].map((f) => `AccessCount.${f}`),
+  // Intake bookkeeping (即时上传 / 定期更新): when each dataset was refreshed, by which batch. It
+  // carries no operator's data; each dataset's change log is a field of that dataset's group.
+  'Query.changes',
+  'Query.dataFreshness',
+  'ChangeFeed.since',
+  ...['asOf', 'market', 'environment', 'hrss', 'petition', 'association'].map((f) => `DataFreshness.${f}`),
+  ...['department', 'dataset', 'description', 'mode', 'lastBatch', 'lastChangeAt'].map((f) => `DatasetFreshness.${f}`),
+  ...['id', 'department', 'dataset', 'kind', 'mode', 'status', 'fileName', 'fileSha256', 'encoding', 'rows', 'newRows', 'changedRows', 'unchangedRows',
+    'absentRows', 'rejectedRows', 'bySub', 'byAgency', 'byDistrict', 'startedAt', 'finishedAt'].map((f) => `ImportBatch.${f}`),
+  ...['dataset', 'dryRun', 'accepted', 'encoding', 'rows', 'newRows', 'changedRows', 'unchangedRows', 'absentRows', 'rejectedRows', 'errors', 'batch'].map((f) => `ImportReport.${f}`),
+  ...['line', 'column', 'reason'].map((f) => `ImportRowError.${f}`),
+  // A change entry is reached only through a ChangeFeed field, which its dataset's group guards.
+  ...['seq', 'at', 'dataset', 'key', 'uscc', 'district', 'operation', 'changedFields', 'batchId'].map((f) => `ChangeEntry.${f}`),
+  ...['nodes', 'pageInfo'].map((f) => `ChangeConnection.${f}`),
 ]);
 
 /** Root fields that read the audit log: an operation with one of them is recorded as AUDIT_READ. */

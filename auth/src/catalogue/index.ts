@@ -2,3 +2,4 @@ export * from './catalogue';
 export * from './default-grants';
 export * from './grants';
 export * from './groups';
+export * from './writes';

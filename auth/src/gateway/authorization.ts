@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { print } from 'graphql';
+import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
 import { AUDIT_ROOT_FIELDS } from '../catalogue/groups';
-import { applyRefusals, disclosedOperators, filterOperation } from './field-filter';
+import { applyRefusals, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';
 import { auditUnavailable } from '../errors';
@@ -30,7 +30,7 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     if (!context.auth) throw new Error('Authorization needs an authenticated context');
     const grants = context.auth.grants;
     const askedHash = operationHash(requestContext.source, requestContext.request.variables);
-    const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants));
+    const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants, context.auth!.principal));
     if (filtered.changed) {
       const source = print(filtered.document);
       const rewritten = requestContext as { -readonly [K in keyof GatewayGraphQLRequestContext]: GatewayGraphQLRequestContext[K] };
@@ -40,6 +40,8 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       rewritten.queryHash = createHash('sha256').update(source).digest('hex');
     }
     const result = await executor(requestContext);
+    // Read before disclosedOperators strips the key aliases from the answer.
+    const writes = filtered.operation.operation === 'mutation' ? writtenFields(filtered.operation, result.data as Record<string, unknown> | null | undefined) : [];
     const refusals = applyRefusals(result.data as never, filtered.removed);
     const disclosed = disclosedOperators(filtered.tree, result.data as never);
     const { principal, requestId } = context.auth;
@@ -48,9 +50,11 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       await options.audit.append({
         kind: filtered.operation.selectionSet.selections.some((f) => f.kind === 'Field' && AUDIT_ROOT_FIELDS.has(f.name.value))
           ? 'AUDIT_READ'
-          : disclosed.size > 0 || !refusals.length
-            ? 'READ'
-            : 'REFUSAL',
+          : writes.length > 0
+            ? 'WRITE'
+            : disclosed.size > 0 || !refusals.length
+              ? 'READ'
+              : 'REFUSAL',
         requestId,
         sub: principal.sub,
         agency: principal.agency,
@@ -60,7 +64,8 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
         operationHash: askedHash,
         disclosed: [...disclosed].map(([group, operators]) => ({ group, grant: grants.get(group)?.grantId ?? null, operators: [...operators].sort() })),
         refused: filtered.removed.map((r) => ({ coordinate: r.coordinate, group: r.group, code: 'FORBIDDEN' })),
-        detail: null,
+        // What was written: the mutations run, and the records and batches they answered with.
+        detail: writes.length > 0 ? { writes } : null,
       });
     } catch (error) {
       console.error('[audit] entry not written; answer withheld', error);
@@ -78,4 +83,28 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     stop: () => gateway.stop(),
   };
+}
+
+/**
+ * The mutations that ran, each with the ids its answer carries (a record's key, a batch id), so
+ * that a write can be traced in the audit trail to the batch in the department's change log.
+ */
+function writtenFields(operation: OperationDefinitionNode, data: Record<string, unknown> | null | undefined): Array<{ field: string; ids: string[] }> {
+  const out: Array<{ field: string; ids: string[] }> = [];
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value.startsWith('__')) continue;
+    const value = data?.[selection.alias?.value ?? selection.name.value];
+    if (value === null || value === undefined) continue;
+    const ids = new Set<string>();
+    const collect = (v: unknown, depth: number) => {
+      if (!v || typeof v !== 'object' || depth > 2) return;
+      for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof inner === 'string' && ['id', 'uscc', 'batchId', KEY_ALIAS].includes(key)) ids.add(inner);
+        else if (inner && typeof inner === 'object') collect(inner, depth + 1);
+      }
+    };
+    collect(value, 0);
+    out.push({ field: selection.name.value, ids: [...ids].sort() });
+  }
+  return out;
 }

@@ -166,7 +166,9 @@ export function applyRefusals(data: Record<string, Json> | null | undefined, rem
     const found = data ? occurrences(data, field.path) : [];
     for (const path of found) setNull(data!, path);
     errors.push(
-      forbidden(`Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`, {
+      forbidden(field.reason === 'NOT_UPLOADER'
+        ? `Not authorized to run ${field.coordinate}: only the owning agency's uploaders may.`
+        : `Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`, {
         group: field.group,
         coordinate: field.coordinate,
         occurrences: found.length,

@@ -6,6 +6,7 @@ import { isDistrictCode } from '../districts';
 import { defaultGrantRows } from '../grant-store';
 import type { GatewayKeyPair } from '../keys';
 import type { Principal } from '../principal';
+import type { Agency } from '../agencies';
 import { SUBGRAPH_TOKEN_HEADER, TokenRejected, verifySubgraphToken } from '../tokens';
 
 /** What a subgraph knows of a request: the caller, as the gateway vouched for it, and its grants. */
@@ -43,4 +44,21 @@ export function ownerAuth(subgraph: string, requestId = 'in-process'): SubgraphA
   if (!owner) throw new Error(`No field group is served by ${subgraph}`);
   const principal: Principal = { sub: `${owner}-system`, agency: owner, level: 'city', district: null, roles: ['reader'] };
   return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId };
+}
+
+/**
+ * A caller with the `uploader` role as the gateway would vouch for it (in-process tests, tools):
+ * by default the subgraph's owning agency at city level; `district` makes it district-level.
+ */
+export function uploaderAuth(subgraph: string, options: { agency?: Agency; district?: string; requestId?: string } = {}): SubgraphAuth {
+  const owner = FIELD_GROUPS.find((g) => g.subgraph === subgraph)?.owner;
+  if (!owner) throw new Error(`No field group is served by ${subgraph}`);
+  const principal: Principal = {
+    sub: `${options.agency ?? owner}-uploader${options.district ? `-${options.district}` : ''}`,
+    agency: options.agency ?? owner,
+    level: options.district ? 'district' : 'city',
+    district: options.district ?? null,
+    roles: ['reader', 'uploader'],
+  };
+  return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: options.requestId ?? 'in-process' };
 }

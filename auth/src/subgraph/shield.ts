@@ -2,6 +2,7 @@ import { isObjectType, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, rule, shield } from 'graphql-shield';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
+import { WRITES_BY_COORDINATE } from '../catalogue/writes';
 import { forbidden } from '../errors';
 import type { SubgraphAuth } from './authentication';
 
@@ -26,7 +27,7 @@ export function shieldSubgraphSchema(schema: GraphQLSchema, options: { catalogue
       }
       // One named rule per coordinate: shield caches a rule's verdict per request by its name.
       (tree[type.name] ??= {})[field] = rule(coordinate, { cache: 'contextual' })((_parent, _args, context: { auth?: SubgraphAuth }) =>
-        context.auth ? catalogue.decide(coordinate, context.auth.grants).allowed : false,
+        context.auth ? catalogue.decide(coordinate, context.auth.grants, context.auth.principal).allowed : false,
       );
     }
   }
@@ -38,6 +39,7 @@ export function shieldSubgraphSchema(schema: GraphQLSchema, options: { catalogue
       allowExternalErrors: true,
       fallbackError: (_thrown, _parent, _args, _context, info) => {
         const coordinate = `${info.parentType.name}.${info.fieldName}`;
+        if (WRITES_BY_COORDINATE.has(coordinate)) return forbidden(`Not authorized to run ${coordinate}: only the owning agency's uploaders may.`, { coordinate, group: null });
         return forbidden(`Not authorized to read ${coordinate}.`, { coordinate, group: catalogue.groupOf(coordinate)?.id ?? null });
       },
     }),

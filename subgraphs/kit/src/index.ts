@@ -16,3 +16,5 @@ export * from './seed';
 export * from './testing';
 export * from './row-scope';
 export * from './member-scope';
+export * from './intake';
+export * from './sql-types';

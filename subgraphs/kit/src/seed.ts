@@ -1,5 +1,6 @@
 import { getTableColumns, getTableName, is, sql } from 'drizzle-orm';
-import { PgArray, PgEnumColumn, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import { PgArray, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import { arrayLiteral, sqlType } from './sql-types';
 import type { Database } from './database';
 
 /**
@@ -80,20 +81,6 @@ export function monthStart(date: string, monthsBack = 0): string {
   const d = new Date(`${date.slice(0, 7)}-01T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() - monthsBack);
   return d.toISOString().slice(0, 10);
-}
-
-/** A PostgreSQL array literal (`{"a","b"}`) for a list value, so it can travel inside a text[]. */
-function arrayLiteral(values: readonly unknown[]): string {
-  return `{${values.map((v) => (v == null ? 'NULL' : `"${String(v).replace(/["\\]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
-}
-
-/** The column's type as SQL, enum types qualified with their PostgreSQL schema. */
-function sqlType(column: PgColumn): string {
-  if (is(column, PgEnumColumn)) {
-    const { enumName, schema } = column.enum;
-    return schema ? `"${schema}"."${enumName}"` : `"${enumName}"`;
-  }
-  return column.getSQLType();
 }
 
 /** Rows per statement: each column travels as one array parameter, so this bounds memory only. */

@@ -134,7 +134,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
               res.status(401).json({ errors: [{ message: `This subgraph answers only requests signed by the gateway (${reason}).`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
             }
           },
-          express.json({ limit: '10mb' }),
+          express.json({ limit: '48mb' }),
           expressMiddleware(apollo, { context: async ({ res }) => contextFor(res.locals.auth as SubgraphAuth) }),
         );
         started = true;

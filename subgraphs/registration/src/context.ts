@@ -7,6 +7,7 @@ export function createContext(db: RegistrationDb, auth: SubgraphAuth) {
   const scopes: RegistrationScopes = { registration: rowScope(auth, 'registration'), outlets: rowScope(auth, 'outlets') };
   return {
     db,
+    auth,
     scopes,
     loaders: {
       operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),

@@ -5,7 +5,7 @@ import { memberScope, operators, outlets, type OperatorRow, type OutletRow } fro
 export type RegistrationDb = Database;
 
 /** An operator row with the related parts a request asked for. */
-export type OperatorRecord = OperatorRow & { outlets?: OutletRow[] };
+export type OperatorRecord = Omit<OperatorRow, 'absentSince' | 'batchId'> & { outlets?: OutletRow[] };
 
 export interface OperatorFilter {
   district?: string | null;
@@ -49,6 +49,7 @@ const operatorsColumns = {
   abnormalList: operators.abnormalList,
   source: operators.source,
   updatedAt: operators.updatedAt,
+  present: operators.present,
 };
 
 /** Operators by uscc, only those the caller may see (the others are simply absent: null). */

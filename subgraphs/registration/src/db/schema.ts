@@ -1,6 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { boolean, date, doublePrecision, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const registration = pgSchema('registration');
@@ -30,6 +30,7 @@ export const operators = registration.table(
     abnormalList: boolean('abnormal_list').notNull().default(false),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('operators_district_uscc_idx').on(t.district, t.uscc), index('operators_status_uscc_idx').on(t.status, t.uscc)],
 );
@@ -52,12 +53,16 @@ export const outlets = registration.table(
     status: outletStatus('status').notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('outlets_uscc_idx').on(t.uscc), index('outlets_district_idx').on(t.district)],
 );
 
 /** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
 export const memberScope = memberScopeTable(registration);
+
+/** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+export const { importBatches, changeLog } = intakeTables(registration);
 
 // Relations
 

@@ -1,6 +1,9 @@
-import { scalarResolvers } from '@xiran/subgraph-kit';
+import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
+import { Mutation, INTAKE } from './Mutation';
 import { Operator } from './Operator';
 import { Outlet } from './Outlet';
 import { Query } from './Query';
 
-export const resolvers = { ...scalarResolvers, Query, Operator, Outlet };
+const intake = intakeResolvers(INTAKE);
+
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet };

@@ -1,0 +1,212 @@
+import { getTableColumns, is, sql, type SQL } from 'drizzle-orm';
+import { PgArray, type PgColumn } from 'drizzle-orm/pg-core';
+import type { Database } from '../database';
+import { arrayLiteral, sqlType } from '../sql-types';
+import type { DatasetDefinition, ParsedValue, Writer } from './dataset';
+import type { IntakeTables } from './tables';
+
+/** A validated record with the file line it came from (0 for an upload). */
+export interface StagedRecord {
+  line: number;
+  record: Record<string, ParsedValue>;
+}
+
+export interface MergeCounts {
+  rows: number;
+  newRows: number;
+  changedRows: number;
+  unchangedRows: number;
+  absentRows: number;
+}
+
+export interface MergeOptions {
+  batchId: string;
+  /** What `source` says on every written row: `import:<batch>` or `upload:<sub>`. */
+  source: string;
+  at: string;
+  writer: Writer;
+  /** Mark rows the records do not list as absent (full snapshots only; within the writer's district). */
+  markAbsent: boolean;
+}
+
+/**
+ * A record the database refuses: its key is held under another district than the writer's own,
+ * or it names a record (an operator, an outlet) that does not exist.
+ */
+export interface RecordRejection {
+  line: number;
+  key: string;
+  /** The column key at fault. */
+  column: string;
+  reason: string;
+}
+
+/** Rows per staging statement: each column travels as one array parameter. */
+const ROWS_PER_STATEMENT = 50_000;
+
+function columnsOf(dataset: DatasetDefinition, keys: readonly string[]): PgColumn[] {
+  const all = getTableColumns(dataset.table) as Record<string, PgColumn>;
+  return keys.map((key) => {
+    const column = all[key];
+    if (!column) throw new Error(`${dataset.name}: ${key} is not a column of its table`);
+    return column;
+  });
+}
+
+const ident = (name: string) => sql.identifier(name);
+
+/**
+ * Writes validated records into the dataset's table inside the caller's transaction:
+ *
+ * 1. stage them in a temporary table (one `insert ... select from unnest(...)` per 50,000 rows);
+ * 2. refuse, for a district-level writer, records whose key exists under another district;
+ * 3. in one statement, compare each staged record with the stored one column by column, upsert
+ *    only the new and changed ones, and log each with the fields that changed;
+ * 4. for a full snapshot, mark the writer's stored records that the file left out as absent.
+ *
+ * Unchanged records are not touched, so a second import of the same file writes nothing but its
+ * batch row, and `updatedAt` keeps meaning "last changed".
+ */
+export async function mergeRecords(
+  tx: Database,
+  intake: IntakeTables,
+  dataset: DatasetDefinition,
+  records: readonly StagedRecord[],
+  options: MergeOptions,
+): Promise<{ counts: MergeCounts; rejections: RecordRejection[] }> {
+  const first = records[0]?.record ?? {};
+  const keys = [...new Set([...dataset.columns.map((c) => c.key), ...Object.keys(first)])];
+  const columns = columnsOf(dataset, keys);
+  const keyColumns = columnsOf(dataset, dataset.key);
+  const names = new Map(keys.map((k, i) => [k, columns[i]!.name]));
+  const table = dataset.table;
+  const stage = ident(`xiran_stage_${dataset.name.replace(/\W/g, '_')}`);
+
+  await tx.execute(sql`drop table if exists ${stage}`);
+  await tx.execute(
+    sql`create temp table ${stage} (xiran_line integer, ${sql.join(columns.map((c) => sql`${ident(c.name)} ${sql.raw(sqlType(c))}`), sql`, `)}) on commit drop`,
+  );
+  const casts = sql.join([sql.raw('u.l::integer'), ...columns.map((c, i) => sql.raw(`u.c${i}::${sqlType(c)}`))], sql`, `);
+  const aliases = sql.raw(['l', ...columns.map((_, i) => `c${i}`)].join(', '));
+  for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
+    const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
+    const arrays = [
+      sql`${sql.param(chunk.map((r) => String(r.line)))}::text[]`,
+      ...keys.map((key, i) => {
+        const list = is(columns[i]!, PgArray);
+        const values = chunk.map(({ record }) => {
+          const value = record[key];
+          if (value == null) return null;
+          return list ? arrayLiteral(value as string[]) : String(value);
+        });
+        return sql`${sql.param(values)}::text[]`;
+      }),
+    ];
+    await tx.execute(
+      sql`insert into ${stage} (xiran_line, ${sql.join(columns.map((c) => ident(c.name)), sql`, `)}) select ${casts} from unnest(${sql.join(arrays, sql`, `)}) as u(${aliases})`,
+    );
+  }
+  if (records.length > 1000) await tx.execute(sql`analyze ${stage}`);
+
+  const joinOn = sql.join(keyColumns.map((c) => sql`t.${ident(c.name)} = s.${ident(c.name)}`), sql` and `);
+  const recordKeySql = sql.join(keyColumns.map((c) => sql`s.${ident(c.name)}::text`), sql`, `);
+  const districtColumn = ident(names.get('district') ?? 'district');
+
+  const rejections: RecordRejection[] = [];
+  if (options.writer.district) {
+    const found = await tx.execute<{ line: number; key: string; district: string }>(sql`
+      select s.xiran_line as line, concat_ws('/', ${recordKeySql}) as key, t.${districtColumn} as district
+      from ${stage} s join ${table} t on ${joinOn}
+      where t.${districtColumn} <> ${options.writer.district}
+      order by s.xiran_line limit 1000`);
+    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: 'district', reason: `${row.key} is held under district ${row.district}; only that district may change it` });
+  }
+  for (const reference of dataset.references ?? []) {
+    const staged = ident(names.get(reference.key) ?? reference.key);
+    const found = await tx.execute<{ line: number; key: string }>(sql`
+      select s.xiran_line as line, s.${staged}::text as key from ${stage} s
+      where s.${staged} is not null and not exists (select 1 from ${reference.table} r where r.${ident(reference.column)} = s.${staged})
+      order by s.xiran_line limit 1000`);
+    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
+  }
+  if (rejections.length > 0) return { counts: emptyCounts(records.length), rejections };
+
+  const valueColumns = columns.filter((c) => !keyColumns.includes(c));
+  const changedFields = sql.join(
+    [
+      ...valueColumns.map((c) => sql`case when t.${ident(c.name)} is distinct from s.${ident(c.name)} then ${keys[columns.indexOf(c)]} end`),
+      sql`case when not t.present then 'present' end`,
+    ],
+    sql`, `,
+  );
+  const columnList = sql.join(columns.map((c) => ident(c.name)), sql`, `);
+  const handler = dataset.handlerKey ? sql`w.${ident(names.get(dataset.handlerKey) ?? dataset.handlerKey)}::text` : sql`null`;
+  const usccColumn = names.has('uscc') ? sql`w.${ident(names.get('uscc')!)}` : sql`null`;
+  const writeKey = sql.join(keyColumns.map((c) => sql`w.${ident(c.name)}::text`), sql`, `);
+  const { changeLog } = intake;
+  const merged = await tx.execute<{ rows: number; new_rows: number; changed_rows: number }>(sql`
+    with diff as (
+      select s.*, (t.${ident(keyColumns[0]!.name)} is null) as xiran_new,
+        case when t.${ident(keyColumns[0]!.name)} is null then '{}'::text[]
+             else array_remove(array[${changedFields}]::text[], null) end as xiran_changed
+      from ${stage} s left join ${table} t on ${joinOn}
+    ), writes as (
+      select * from diff where xiran_new or cardinality(xiran_changed) > 0
+    ), upserted as (
+      -- Data-modifying CTEs run to completion whether or not the outer query reads them.
+      insert into ${table} (${columnList}, source, batch_id, present, absent_since, updated_at)
+      select ${sql.join(columns.map((c) => sql`w.${ident(c.name)}`), sql`, `)}, ${options.source}, ${options.batchId}, true, null, ${options.at}::timestamptz
+      from writes w
+      on conflict (${sql.join(keyColumns.map((c) => ident(c.name)), sql`, `)}) do update set
+        ${sql.join(valueColumns.map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`), sql`, `)}${valueColumns.length ? sql`, ` : sql``}
+        source = excluded.source, batch_id = excluded.batch_id, present = true, absent_since = null, updated_at = excluded.updated_at
+      returning 1
+    ), logged as (
+      insert into ${changeLog} (at, batch_id, dataset, record_key, uscc, district, handler, operation, changed_fields)
+      select ${options.at}::timestamptz, ${options.batchId}, ${dataset.name}, concat_ws('/', ${writeKey}), ${usccColumn}, w.${districtColumn}, ${handler},
+             case when w.xiran_new then 'INSERTED' else 'UPDATED' end, w.xiran_changed
+      from writes w
+      returning 1
+    )
+    select (select count(*) from diff)::int as rows,
+           (select count(*) from writes where xiran_new)::int as new_rows,
+           (select count(*) from writes where not xiran_new)::int as changed_rows`);
+  const counts = merged.rows[0]!;
+
+  let absentRows = 0;
+  if (options.markAbsent) {
+    const inScope: SQL = options.writer.district ? sql`t.${districtColumn} = ${options.writer.district}` : sql`true`;
+    const tKey = sql.join(keyColumns.map((c) => sql`g.${ident(c.name)}::text`), sql`, `);
+    const absent = await tx.execute<{ absent: number }>(sql`
+      with gone as (
+        update ${table} t set present = false, absent_since = ${options.at}::timestamptz, batch_id = ${options.batchId},
+               source = ${options.source}, updated_at = ${options.at}::timestamptz
+        where t.present and ${inScope} and not exists (select 1 from ${stage} s where ${joinOn})
+        returning t.*
+      ), logged as (
+        insert into ${changeLog} (at, batch_id, dataset, record_key, uscc, district, handler, operation, changed_fields)
+        select ${options.at}::timestamptz, ${options.batchId}, ${dataset.name}, concat_ws('/', ${tKey}),
+               ${names.has('uscc') ? sql`g.${ident(names.get('uscc')!)}` : sql`null`}, g.${districtColumn},
+               ${dataset.handlerKey ? sql`g.${ident(names.get(dataset.handlerKey) ?? dataset.handlerKey)}::text` : sql`null`}, 'ABSENT', array['present']
+        from gone g
+        returning 1
+      )
+      select (select count(*) from logged)::int as absent`);
+    absentRows = absent.rows[0]!.absent;
+  }
+  await tx.execute(sql`drop table ${stage}`);
+  return {
+    counts: {
+      rows: counts.rows,
+      newRows: counts.new_rows,
+      changedRows: counts.changed_rows,
+      unchangedRows: counts.rows - counts.new_rows - counts.changed_rows,
+      absentRows,
+    },
+    rejections: [],
+  };
+}
+
+function emptyCounts(rows: number): MergeCounts {
+  return { rows, newRows: 0, changedRows: 0, unchangedRows: 0, absentRows: 0 };
+}

@@ -1,0 +1,84 @@
+import { and, eq, getTableColumns } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { badUserInput, forbidden, type SubgraphAuth } from '@xiran/auth';
+import type { Database } from '../database';
+import { newBatchId, recordBatch } from './batch';
+import { validateRecord, type DatasetDefinition, type ParsedValue, type Writer } from './dataset';
+import { mergeRecords } from './merge';
+import type { ImportBatchRow, IntakeTables } from './tables';
+
+/** The writer of a mutation: the caller the gateway vouched for. */
+export function writerOf(auth: SubgraphAuth): Writer {
+  const { sub, agency, level, district } = auth.principal;
+  return { sub, agency, level, district };
+}
+
+/**
+ * 即时上传: writes records of one dataset the moment a department changes them, through the same
+ * validation and merge as an import (so the change log and freshness see uploads too). Runs in a
+ * transaction of its own, or in the caller's (several datasets written together). Bad input is a
+ * BAD_USER_INPUT naming `<field>.<key>`; a record outside the writer's district is FORBIDDEN.
+ */
+export async function uploadRecords(
+  db: Database,
+  intake: IntakeTables,
+  dataset: DatasetDefinition,
+  inputs: ReadonlyArray<Record<string, unknown>>,
+  writer: Writer,
+  field = 'input',
+): Promise<{ batch: ImportBatchRow; records: Array<Record<string, ParsedValue>> }> {
+  const records = inputs.map((input, index) => {
+    const path = inputs.length > 1 ? `${field}[${index}]` : field;
+    const { record, problems } = validateRecord(dataset, input, writer);
+    const outside = problems.find((p) => p.key === 'district' && writer.district && p.reason.includes('outside your district'));
+    if (outside) throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: `${path}.district` });
+    const problem = problems[0];
+    if (problem) {
+      throw badUserInput(`${path}.${problem.key}`, problem.reason, { problems: problems.map((p) => ({ field: `${path}.${p.key}`, reason: p.reason })) });
+    }
+    return record;
+  });
+  const startedAt = new Date().toISOString();
+  const batchId = newBatchId('UPLOAD');
+  const batch = await db.transaction(async (tx) => {
+    const merged = await mergeRecords(
+      tx,
+      intake,
+      dataset,
+      records.map((record) => ({ line: 0, record })),
+      { batchId, source: `upload:${writer.sub}`, at: startedAt, writer, markAbsent: false },
+    );
+    const rejection = merged.rejections[0];
+    if (rejection?.column === 'district') throw forbidden(`${rejection.reason}.`, { field: `${field}.district` });
+    if (rejection) throw badUserInput(`${field}.${rejection.column}`, rejection.reason);
+    return recordBatch(tx, intake, dataset, { id: batchId, kind: 'UPLOAD', status: 'SUCCEEDED', counts: merged.counts, rejectedRows: 0, writer, startedAt });
+  });
+  return { batch, records };
+}
+
+/**
+ * Changes some fields of one stored record (route a complaint, close a lead, ...): the stored
+ * record with `patch` over it goes through uploadRecords, so it is validated whole.
+ */
+export async function patchRecord(
+  db: Database,
+  intake: IntakeTables,
+  dataset: DatasetDefinition,
+  key: Record<string, string>,
+  patch: Record<string, unknown>,
+  writer: Writer,
+  field = 'input',
+): Promise<{ batch: ImportBatchRow; record: Record<string, ParsedValue> }> {
+  const columns = getTableColumns(dataset.table) as Record<string, PgColumn>;
+  const where = and(...dataset.key.map((k) => eq(columns[k]!, key[k])));
+  const [stored] = await db.select().from(dataset.table).where(where).limit(1);
+  if (!stored) throw badUserInput(`${field}.${dataset.key[0]}`, `no ${dataset.name} record ${Object.values(key).join('/')}`);
+  const current = stored as Record<string, unknown>;
+  if (writer.district && current.district !== writer.district) {
+    throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: `${field}.${dataset.key[0]}` });
+  }
+  const base = Object.fromEntries(dataset.columns.map((c) => [c.key, current[c.key]]));
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const { batch, records } = await uploadRecords(db, intake, dataset, [{ ...base, ...defined }], writer, field);
+  return { batch, record: records[0]! };
+}
