@@ -3,7 +3,8 @@ import { DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { CREDIT_GRADES } from './db/queries';
-import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, LEAD_AGENCY, SCORE_DIMENSIONS } from './db/seed';
+import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, SCORE_DIMENSIONS } from './db/seed';
+import { LEAD_AGENCY } from './lead-routing';
 import { createAssociationServer } from './server';
 import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 

@@ -11,6 +11,8 @@ export function createContext(db: AssociationDb, auth: SubgraphAuth) {
   };
   return {
     db,
+    // The caller: its scopes for the change log, and the writer of an upload.
+    auth,
     scopes,
     loaders: {
       operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),

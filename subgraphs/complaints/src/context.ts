@@ -12,6 +12,7 @@ export function createContext(db: ComplaintsDb, auth: SubgraphAuth) {
   };
   return {
     db,
+    auth,
     scopes,
     loaders: {
       operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),

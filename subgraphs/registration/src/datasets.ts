@@ -1,5 +1,5 @@
-import type { DatasetDefinition } from '@xiran/subgraph-kit';
-import { entityKind, operators, operatorStatus, outlets, outletStatus, outletType } from './db/schema';
+import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { changeLog, entityKind, importBatches, memberScope, operators, operatorStatus, outlets, outletStatus, outletType } from './db/schema';
 
 /**
  * 市场监管局's datasets: what it uploads and refreshes. Both are full snapshots of the registry
@@ -83,3 +83,6 @@ export const outletsDataset: DatasetDefinition = {
 };
 
 export const DATASETS = [operatorsDataset, outletsDataset];
+
+/** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
+export const INTAKE: IntakeOptions = { department: 'market', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };

@@ -10,6 +10,7 @@ export function createContext(db: SocialInsuranceDb, auth: SubgraphAuth) {
   };
   return {
     db,
+    auth,
     scopes,
     loaders: {
       operator: selectionLoader((keys, parts) => operatorsByUscc(db, keys, parts, scopes)),

@@ -1,11 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count } from 'drizzle-orm';
+import { isInputObjectType, isObjectType } from 'graphql';
 import { checkUscc, completeUscc, organisationCheckCharacter, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectSocialInsuranceDatabase } from './db';
+import { changeLog, importBatches, unitHeadcount, unitInsuranceStatus } from './db/schema';
 import { generateSocialInsuranceSeed, insertSocialInsuranceSeed } from './db/seed';
+import { DATASETS, insuranceStatusDataset, insuredHeadcountDataset } from './datasets';
 import { createSocialInsuranceServer } from './server';
 import { INSURANCE_CODES } from './resolvers/InsuranceStatus';
-import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -341,5 +346,235 @@ describe('social-insurance row scope (限定知悉范围)', () => {
     expect(rows[0].headcountBands).toEqual(expectedRow(home).headcountBands.map(({ band, units: n }) => ({ band, units: small(n) })));
     const other = await server.execute(BANDS_QUERY, { d: elsewhere }, caller('statistics', home, { insuredHeadcount: 'AGGREGATE' }));
     expect((other.data as any).socialInsuranceStatistics).toEqual([]);
+  });
+});
+
+const SAMPLES = new URL('../../../samples/', import.meta.url);
+const sample = (dataset: string) => readFileSync(new URL(`${dataset}.csv`, SAMPLES), 'utf8');
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+/** The file without its last record (a snapshot that left one out). */
+const withoutLastRow = (csv: string) => `${csv.trimEnd().split('\n').slice(0, -1).join('\n')}\n`;
+
+const STATUS_FIELDS = 'type code paymentStatus inArrears arrearsMonths lastPaidPeriod asOfPeriod source present';
+const SET_STATUS = `mutation($i: InsuranceStatusInput!) { setInsuranceStatus(input: $i) { ${STATUS_FIELDS} } }`;
+const SET_HEADCOUNT = 'mutation($i: HeadcountInput!) { setInsuredHeadcount(input: $i) { band asOfPeriod source present } }';
+const IMPORT = `mutation($i: ImportInput!) { importSocialInsuranceData(input: $i) {
+  dataset accepted rows newRows changedRows unchangedRows absentRows rejectedRows errors { line column reason } batch { id kind status } } }`;
+const CHANGES = `query($since: DateTime!) { changes(since: $since) {
+  insuranceStatus(first: 1000) { nodes { key operation changedFields batchId } }
+  insuredHeadcount(first: 1000) { nodes { key operation changedFields batchId } } } }`;
+const FRESHNESS = '{ dataFreshness { hrss { dataset mode lastBatch { id kind status } } } }';
+const UNIT_QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator {
+  socialInsuranceStatus { insurances { ${STATUS_FIELDS} } } insuredHeadcount { band asOfPeriod source present } } } }`;
+
+describe('intake', () => {
+  const hrss = uploaderAuth('social-insurance');
+  const westLake = uploaderAuth('social-insurance', { district: '330106' });
+  // The sample units: 1 and 2 in 330106 (西湖区), 3 in 330108 (滨江区), 4 in 330110 (余杭区).
+  const [unit1, unit2, unit3] = [1, 2, 3].map((n) => completeUscc(`91330106MA2B0000${n}`)) as [string, string, string];
+  const pension = { uscc: unit1, district: '330106', type: 'PENSION', paymentStatus: 'SUSPENDED', arrearsMonths: 2, lastPaidPeriod: '2026-08', asOfPeriod: '2026-10' };
+  const headcount = { uscc: unit1, district: '330106', band: 'FROM_6_TO_20', asOfPeriod: '2026-10' };
+
+  const upload = (query: string, variables: Record<string, unknown>, auth: SubgraphAuth = hrss) => server.execute(query, variables, auth);
+  const changesSince = async (since: string) => {
+    const result = await run(CHANGES, { since });
+    expect(result.errors).toBeUndefined();
+    return (result.data as any).changes as Record<'insuranceStatus' | 'insuredHeadcount', { nodes: Array<{ key: string; operation: string; changedFields: string[]; batchId: string }> }>;
+  };
+  const freshness = async (dataset: string) => {
+    const result = await run(FRESHNESS);
+    expect(result.errors).toBeUndefined();
+    return ((result.data as any).dataFreshness.hrss as any[]).find((d) => d.dataset === dataset);
+  };
+  const unit = async (uscc: string) => {
+    const result = await run(UNIT_QUERY, { r: [{ __typename: 'Operator', uscc }] });
+    expect(result.errors).toBeUndefined();
+    return (result.data as any)._entities[0] as { socialInsuranceStatus: { insurances: any[] } | null; insuredHeadcount: any };
+  };
+  /** Rows of the change log and of the batch table: unchanged when nothing was written. */
+  const written = async () => {
+    const [[log], [batches]] = await Promise.all([database.db.select({ n: count() }).from(changeLog), database.db.select({ n: count() }).from(importBatches)]);
+    return { log: log!.n, batches: batches!.n };
+  };
+
+  it('serves only unit-level fields: the inputs are exactly the datasets\' columns', () => {
+    const fields = (name: string) => {
+      const type = server.schema.getType(name);
+      if (!isInputObjectType(type) && !isObjectType(type)) throw new Error(`${name} is not an object or input type`);
+      return Object.keys(type.getFields());
+    };
+    expect(fields('InsuranceStatusInput').sort()).toEqual(insuranceStatusDataset.columns.map((c) => c.key).sort());
+    expect(fields('HeadcountInput').sort()).toEqual(insuredHeadcountDataset.columns.map((c) => c.key).sort());
+    const personal = /name|person|identity|idNumber|idCard|contributionBase|base|amount|salary|wage|phone/i;
+    for (const type of ['InsuranceStatus', 'InsuredHeadcount', 'InsuranceStatusInput', 'HeadcountInput']) expect(fields(type).filter((f) => personal.test(f))).toEqual([]);
+    for (const dataset of DATASETS) expect(dataset.columns.flatMap((c) => c.headers).filter((h) => personal.test(h) || /姓名|身份证|缴费基数|金额|工资/.test(h))).toEqual([]);
+  });
+
+  it('setInsuranceStatus writes, reads back, and shows in the change log and freshness', async () => {
+    const since = new Date().toISOString();
+    const result = await upload(SET_STATUS, { i: pension });
+    expect(result.errors).toBeUndefined();
+    expect((result.data as any).setInsuranceStatus).toEqual({
+      type: 'PENSION',
+      code: '110',
+      paymentStatus: 'SUSPENDED',
+      inArrears: true,
+      arrearsMonths: 2,
+      lastPaidPeriod: '2026-08',
+      asOfPeriod: '2026-10',
+      source: 'upload:hrss-uploader',
+      present: true,
+    });
+    expect((await unit(unit1)).socialInsuranceStatus!.insurances).toEqual([(result.data as any).setInsuranceStatus]);
+
+    // Paid up: the update names the fields that changed, inArrears (derived) among them.
+    const paid = await upload(SET_STATUS, { i: { ...pension, paymentStatus: 'PAYING', arrearsMonths: 0, lastPaidPeriod: '2026-10' } });
+    expect((paid.data as any).setInsuranceStatus).toMatchObject({ paymentStatus: 'PAYING', inArrears: false, arrearsMonths: 0, lastPaidPeriod: '2026-10' });
+
+    const { insuranceStatus } = await changesSince(since);
+    expect(insuranceStatus.nodes.map(({ batchId: _, ...node }) => node)).toEqual([
+      { key: `${unit1}/PENSION`, operation: 'INSERTED', changedFields: [] },
+      { key: `${unit1}/PENSION`, operation: 'UPDATED', changedFields: expect.arrayContaining(['paymentStatus', 'arrearsMonths', 'lastPaidPeriod', 'inArrears']) },
+    ]);
+    expect(insuranceStatus.nodes[1]!.changedFields).toHaveLength(4);
+    expect(await freshness('insurance-status')).toEqual({
+      dataset: 'insurance-status',
+      mode: 'SNAPSHOT',
+      lastBatch: { id: insuranceStatus.nodes[1]!.batchId, kind: 'UPLOAD', status: 'SUCCEEDED' },
+    });
+  });
+
+  it('setInsuredHeadcount writes, reads back, and shows in the change log and freshness', async () => {
+    const since = new Date().toISOString();
+    const result = await upload(SET_HEADCOUNT, { i: headcount });
+    expect(result.errors).toBeUndefined();
+    expect((result.data as any).setInsuredHeadcount).toEqual({ band: 'FROM_6_TO_20', asOfPeriod: '2026-10', source: 'upload:hrss-uploader', present: true });
+    expect((await unit(unit1)).insuredHeadcount).toEqual((result.data as any).setInsuredHeadcount);
+
+    const { insuredHeadcount, insuranceStatus } = await changesSince(since);
+    expect(insuranceStatus.nodes).toEqual([]);
+    expect(insuredHeadcount.nodes).toEqual([{ key: unit1, operation: 'INSERTED', changedFields: [], batchId: expect.stringMatching(/^upl-/) }]);
+    expect((await freshness('insured-headcount')).lastBatch).toEqual({ id: insuredHeadcount.nodes[0]!.batchId, kind: 'UPLOAD', status: 'SUCCEEDED' });
+  });
+
+  it('answers BAD_USER_INPUT naming the field, and writes nothing', async () => {
+    const before = await written();
+    const stored = await unit(unit1);
+    for (const [query, input, field] of [
+      [SET_STATUS, { ...pension, arrearsMonths: 241 }, 'input.arrearsMonths'],
+      [SET_STATUS, { ...pension, arrearsMonths: -1 }, 'input.arrearsMonths'],
+      [SET_STATUS, { ...pension, lastPaidPeriod: '2026-11' }, 'input.lastPaidPeriod'],
+      [SET_STATUS, { ...pension, lastPaidPeriod: '2026-13' }, 'input.lastPaidPeriod'],
+      [SET_STATUS, { ...pension, asOfPeriod: '2099-01', lastPaidPeriod: null }, 'input.asOfPeriod'],
+      [SET_STATUS, { ...pension, paymentStatus: 'TERMINATED' }, 'input.arrearsMonths'],
+      [SET_STATUS, { ...pension, uscc: `${unit1.slice(0, 17)}${unit1.endsWith('0') ? '1' : '0'}` }, 'input.uscc'],
+      [SET_STATUS, { ...pension, district: '330199' }, 'input.district'],
+      [SET_HEADCOUNT, { ...headcount, band: 'FROM_1_TO_5', asOfPeriod: '26-10' }, 'input.asOfPeriod'],
+      [SET_HEADCOUNT, { ...headcount, band: 'FROM_1_TO_5', district: '330103' }, 'input.district'],
+    ] as const) {
+      const result = await upload(query, { i: input });
+      expect(result.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(result.data).toBeNull();
+    }
+    expect(await written()).toEqual(before);
+    expect(await unit(unit1)).toEqual(stored);
+  });
+
+  it('refuses readers and other agencies; a district uploader writes only in its district', async () => {
+    const before = await written();
+    const input = { ...pension, arrearsMonths: 5 };
+    for (const auth of [ownerAuth('social-insurance'), uploaderAuth('social-insurance', { agency: 'market' })]) {
+      for (const [query, variables] of [
+        [SET_STATUS, { i: input }],
+        [SET_HEADCOUNT, { i: headcount }],
+        [IMPORT, { i: { dataset: 'insured-headcount', contentBase64: base64(sample('insured-headcount')) } }],
+      ] as const) {
+        const result = await upload(query, variables, auth);
+        expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+      }
+    }
+    // 330106's uploader in 滨江区 (330108): refused, whether the record is new or held there.
+    const binjiang = { uscc: unit3, district: '330108', band: 'NONE', asOfPeriod: '2026-10' };
+    const outside = await upload(SET_HEADCOUNT, { i: binjiang }, westLake);
+    expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.district' });
+    expect(await written()).toEqual(before);
+    expect((await upload(SET_HEADCOUNT, { i: binjiang })).errors).toBeUndefined();
+    const after = await written();
+    const heldElsewhere = await upload(SET_HEADCOUNT, { i: { ...binjiang, district: '330106' } }, westLake);
+    expect(heldElsewhere.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.district' });
+    expect(await written()).toEqual(after);
+    expect((await unit(unit3)).insuredHeadcount).toMatchObject({ band: 'NONE' });
+
+    // In its own district it writes.
+    const own = await upload(SET_STATUS, { i: { ...pension, uscc: unit2, arrearsMonths: 3, lastPaidPeriod: '2026-07' } }, westLake);
+    expect(own.errors).toBeUndefined();
+    expect((own.data as any).setInsuranceStatus).toMatchObject({ type: 'PENSION', arrearsMonths: 3, source: 'upload:hrss-uploader-330106', present: true });
+  });
+
+  for (const dataset of DATASETS) {
+    it(`${dataset.name}: imports the sample, again with no change, and marks a left-out record absent`, async () => {
+      const csv = sample(dataset.name);
+      const rows = csv.trimEnd().split('\n').length - 1;
+      const table = dataset === insuranceStatusDataset ? unitInsuranceStatus : unitHeadcount;
+      const keyOf = (record: Record<string, unknown>) => dataset.key.map((k) => String(record[k])).join('/');
+      const header = csv.split('\n')[0]!.split(',');
+      const sampleKeys = new Set(
+        csv.trimEnd().split('\n').slice(1).map((line) => {
+          const cells = line.split(',');
+          return keyOf(Object.fromEntries(dataset.columns.map((c) => [c.key, cells[header.indexOf(c.headers[0])]])));
+        }),
+      );
+      // A city-level snapshot: every present record the file does not list becomes absent.
+      const stored = (await database.db.select().from(table)) as Array<Record<string, unknown>>;
+      const leftOut = stored.filter((row) => row.present && !sampleKeys.has(keyOf(row))).length;
+      expect(leftOut).toBeGreaterThan(0);
+
+      const importFile = async (text: string, fileName: string) => {
+        const result = await upload(IMPORT, { i: { dataset: dataset.name, fileName, contentBase64: base64(text) } });
+        expect(result.errors).toBeUndefined();
+        return (result.data as any).importSocialInsuranceData;
+      };
+      const first = await importFile(csv, `${dataset.name}.csv`);
+      expect(first).toMatchObject({ dataset: dataset.name, accepted: true, rows, rejectedRows: 0, errors: [], absentRows: leftOut, batch: { kind: 'IMPORT', status: 'SUCCEEDED' } });
+      expect(first.newRows + first.changedRows + first.unchangedRows).toBe(rows);
+      expect(first.newRows).toBeGreaterThan(0);
+
+      const again = await importFile(csv, `${dataset.name}.csv`);
+      expect(again).toMatchObject({ accepted: true, rows, newRows: 0, changedRows: 0, unchangedRows: rows, absentRows: 0 });
+
+      const since = new Date().toISOString();
+      const shorter = await importFile(withoutLastRow(csv), `${dataset.name}-short.csv`);
+      expect(shorter).toMatchObject({ accepted: true, rows: rows - 1, newRows: 0, changedRows: 0, absentRows: 1 });
+      const lastLine = csv.trimEnd().split('\n').at(-1)!.split(',');
+      const [uscc, type] = [lastLine[header.indexOf('uscc')]!, lastLine[header.indexOf('type')]];
+      const missing = await unit(uscc);
+      if (dataset === insuranceStatusDataset) expect(missing.socialInsuranceStatus!.insurances.find((i) => i.type === type)).toMatchObject({ present: false });
+      else expect(missing.insuredHeadcount).toMatchObject({ present: false });
+      const changes = (await changesSince(since))[dataset.changeField as 'insuranceStatus' | 'insuredHeadcount'];
+      expect(changes.nodes).toEqual([{ key: keyOf({ uscc, type }), operation: 'ABSENT', changedFields: ['present'], batchId: shorter.batch.id }]);
+      expect((await freshness(dataset.name)).lastBatch).toEqual({ id: shorter.batch.id, kind: 'IMPORT', status: 'SUCCEEDED' });
+    });
+  }
+
+  it('takes Chinese headers and labels for the same values, and refuses a file with a bad row whole', async () => {
+    const chinese = [
+      '统一社会信用代码,所属区县,参保人数区间,数据所属期',
+      `${unit1},330106,6-20人,2026-10`,
+      `${unit2},330106,1-5人,2026-10`,
+      `${unit3},330108,无,2026-10`,
+      `${completeUscc('91330106MA2B00004')},330110,21-50人,2026-10`,
+    ].join('\n');
+    const result = await upload(IMPORT, { i: { dataset: 'insured-headcount', contentBase64: base64(chinese) } });
+    // The same records as the sample; the one left out last time comes back.
+    expect((result.data as any).importSocialInsuranceData).toMatchObject({ accepted: true, rows: 4, newRows: 0, changedRows: 1, unchangedRows: 3, absentRows: 0 });
+
+    const before = await written();
+    const bad = `${sample('insurance-status').trimEnd()}\n${unit2},330106,工伤保险,终止缴费,0,2026-11,2026-10\n`;
+    const rejected = await upload(IMPORT, { i: { dataset: 'insurance-status', contentBase64: base64(bad) } });
+    const report = (rejected.data as any).importSocialInsuranceData;
+    expect(report).toMatchObject({ accepted: false, rejectedRows: 1, newRows: 0, batch: { status: 'REJECTED' } });
+    expect(report.errors).toEqual([{ line: 8, column: 'last_paid_period', reason: expect.stringContaining('after the period') }]);
+    // Only the REJECTED batch row: no record, no change-log entry.
+    expect(await written()).toEqual({ log: before.log, batches: before.batches + 1 });
   });
 });

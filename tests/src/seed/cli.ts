@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { dataDir, envPrefix, openEmbeddedStore, type DatabaseTarget, type ServiceDatabase } from '@xiran/subgraph-kit';
+import type { ServiceDatabase } from '@xiran/subgraph-kit';
+import { localTargets } from '../stack/local-targets';
 import type { HttpSubgraphName } from '@xiran/schema';
 import { SUBGRAPH_MODULES } from '../stack/services';
 import { seedWorld, today } from './seed-world';
@@ -25,24 +25,11 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
   process.exit(2);
 }
 
-const env = process.env;
-let embedded: Awaited<ReturnType<typeof openEmbeddedStore>> | undefined;
-let target: (name: string) => DatabaseTarget;
-if (env.DATABASE_URL) {
-  const serverUrl = env.DATABASE_URL;
-  target = (name) => {
-    const own = env[`${envPrefix(name)}_DATABASE_URL`];
-    return own ? { kind: 'url', url: own } : { kind: 'server', serverUrl };
-  };
-} else {
-  embedded = await openEmbeddedStore(resolve(dataDir(env), 'pglite'));
-  const url = embedded.url;
-  target = () => ({ kind: 'url', url, embedded: true });
-}
+const local = await localTargets();
 
 const databases = {} as Record<HttpSubgraphName, ServiceDatabase>;
 try {
-  for (const module of SUBGRAPH_MODULES) databases[module.name] = await module.connect(target(module.name));
+  for (const module of SUBGRAPH_MODULES) databases[module.name] = await module.connect(local.target(module.name));
   const started = Date.now();
   await seedWorld(Object.fromEntries(Object.entries(databases).map(([n, d]) => [n, d.db])) as never, {
     operators,
@@ -52,5 +39,5 @@ try {
   console.log(`Seeded ${operators} operators as of ${asOf} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 } finally {
   for (const database of Object.values(databases)) await database.close();
-  await embedded?.close();
+  await local.close();
 }

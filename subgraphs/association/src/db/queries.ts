@@ -28,11 +28,14 @@ const dimensionScope = (scope: RowScope) => scopeCondition({ district: creditSco
 /** A lead is the handler's when routed to its agency; a district-level caller sees the leads routed to its district. */
 const leadScope = (scope: RowScope) => scopeCondition({ district: leads.routedDistrict, handler: leads.routedAgency, uscc: leads.uscc }, scope);
 
+/** Intake columns that `Lead` does not expose (leads are never marked absent: INCREMENTAL). */
+const INTAKE_BOOKKEEPING = ['present', 'absentSince', 'batchId'];
+
 /** The `Operator` parts this subgraph adds; each one is a column of the batched select when requested. */
 export const OPERATOR_PARTS = ['membership', 'creditGrade', 'creditScore', 'leads'] as const;
 export type OperatorPart = (typeof OPERATOR_PARTS)[number];
 
-export type MembershipPart = Pick<MembershipRow, 'memberNumber' | 'since' | 'status' | 'source' | 'updatedAt'>;
+export type MembershipPart = Pick<MembershipRow, 'memberNumber' | 'since' | 'status' | 'source' | 'updatedAt' | 'present'>;
 export interface CreditGradePart {
   grade: CreditGradeValue;
   validFrom: string;
@@ -96,6 +99,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column, scopes: Ass
               status: memberships.status,
               source: memberships.source,
               updatedAt: memberships.updatedAt,
+              present: memberships.present,
             },
             sql`${memberships.uscc} = ${uscc} and ${membershipScope(memberships, scopes.creditGrade)}`,
           ),
@@ -137,7 +141,11 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column, scopes: Ass
         }
       : {}),
     ...(parts.has('leads')
-      ? { leads: jsonRows(leads, sql`${leads.uscc} = ${uscc} and ${leadScope(scopes.leads)}`, sql`${leads.reportedOn} desc, ${leads.id} desc`) as SQL<LeadRow[]> }
+      ? {
+          leads: jsonRows(leads, sql`${leads.uscc} = ${uscc} and ${leadScope(scopes.leads)}`, sql`${leads.reportedOn} desc, ${leads.id} desc`, {
+            omit: INTAKE_BOOKKEEPING,
+          }) as SQL<LeadRow[]>,
+        }
       : {}),
   };
 }

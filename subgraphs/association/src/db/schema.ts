@@ -1,5 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { intakeColumns, intakeTables } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const association = pgSchema('association');
@@ -39,6 +40,7 @@ export const memberships = association.table(
     gradeValidTo: date('grade_valid_to', { mode: 'string' }),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [
     uniqueIndex('memberships_member_number_idx').on(t.memberNumber),
@@ -101,6 +103,7 @@ export const leads = association.table(
     feedbackOn: date('feedback_on', { mode: 'string' }),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [
     index('leads_uscc_idx').on(t.uscc),
@@ -108,6 +111,9 @@ export const leads = association.table(
     index('leads_routed_idx').on(t.routedAgency, t.routedDistrict, t.status),
   ],
 );
+
+/** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+export const { importBatches, changeLog } = intakeTables(association);
 
 // Relations
 

@@ -10,6 +10,7 @@ import {
   type NewLeadRow,
   type NewMembershipRow,
 } from './schema';
+import { LEAD_AGENCY } from '../lead-routing';
 
 export interface AssociationSeed {
   memberships: NewMembershipRow[];
@@ -43,19 +44,10 @@ const GRADE_TARGETS: Record<CreditGradeValue, readonly [number, number]> = {
 const GRADES_ACTIVE: ReadonlyArray<readonly [CreditGradeValue, number]> = [['AAA', 14], ['AA', 37], ['A', 41], ['B', 6], ['C', 2]];
 const GRADES_SUSPENDED: ReadonlyArray<readonly [CreditGradeValue, number]> = [['A', 30], ['B', 45], ['C', 25]];
 
-/** Who receives a lead, by type. */
-export const LEAD_AGENCY: Record<LeadType, 'market' | 'environment' | 'hrss'> = {
-  CONSUMER_RIGHTS: 'market',
-  PRICE: 'market',
-  PREPAID_CARD: 'market',
-  UNLICENSED: 'market',
-  VOC: 'environment',
-  HAZARDOUS_WASTE: 'environment',
-  SOCIAL_INSURANCE: 'hrss',
-  OTHER: 'market',
-};
-
-/** Regulators owe feedback this many calendar days after a lead is reported. */
+/**
+ * Seeded leads carry their deadline as three weeks (21 calendar days): for a lead reported on a
+ * weekday that is the same day as the 15 working days reportLead gives (see lead-routing.ts).
+ */
 export const FEEDBACK_DAYS = 21;
 
 const FACTS: Record<LeadType, readonly string[]> = {

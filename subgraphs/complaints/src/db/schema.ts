@@ -1,6 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { date, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const complaints = pgSchema('complaints');
@@ -48,6 +48,7 @@ export const tickets = complaints.table(
     text: text('text').notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [
     index('tickets_uscc_received_idx').on(t.uscc, t.receivedOn),
@@ -77,6 +78,9 @@ export const complainants = complaints.table(
 
 /** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
 export const memberScope = memberScopeTable(complaints);
+
+/** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+export const { importBatches, changeLog } = intakeTables(complaints);
 
 // Relations
 

@@ -11,6 +11,7 @@ import {
   type SeedOperator,
   type SeedOptions,
 } from '@xiran/subgraph-kit';
+import { CHANNEL_PREFIX, DUE_DAYS } from '../workflow';
 import { complainants, tickets, type NewComplainantRow, type NewTicketRow } from './schema';
 
 type Channel = NewTicketRow['channel'];
@@ -22,9 +23,6 @@ type Satisfaction = NonNullable<NewTicketRow['satisfaction']>;
 /** How far back the seed's tickets go. */
 const HISTORY_DAYS = 730;
 
-const CHANNEL_PREFIX: Record<Channel, string> = { HOTLINE_12345: '12345', HOTLINE_12315: '12315', PETITION: 'XF', ONLINE: 'WS' };
-/** 办理时限 in days: 12345 工单 15 days, 12315 投诉 30, 网上 15, 信访 60 (《信访工作条例》). */
-const DUE_DAYS: Record<Channel, number> = { HOTLINE_12345: 15, HOTLINE_12315: 30, PETITION: 60, ONLINE: 15 };
 const WHO: Record<Channel, string> = { HOTLINE_12345: '来电人', HOTLINE_12315: '消费者', PETITION: '信访人', ONLINE: '网民' };
 
 /** Garment damage and prepaid cards lead, as in Hangzhou's 12345 / 12315 reports on 洗染 services. */

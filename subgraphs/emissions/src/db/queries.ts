@@ -1,6 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { union, type PgColumn } from 'drizzle-orm/pg-core';
-import { jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   inspections,
   machines,
@@ -202,6 +202,50 @@ export async function outletsById(db: EmissionsDb, keys: readonly string[], part
     })
     .from(keysRelation(keys));
   return new Map(rows.map((row) => [row.id, row as OutletRecord]));
+}
+
+/** The tables whose natural key is `id`. */
+type TableById = typeof machines | typeof permits | typeof inspections | typeof penalties;
+
+/**
+ * Rows of one table by id, only those `scope` lets the caller see (the others are simply absent):
+ * how a mutation reads back what it wrote, under the same row scope as `Operator.<part>`. Unlike
+ * `Operator.penalties`, a penalty is read back whether or not it is still publicised: the decision
+ * was just written by the department that owns it.
+ */
+async function rowsById<T extends TableById>(db: EmissionsDb, table: T, keys: readonly string[], scope: RowScope): Promise<Map<string, T['$inferSelect']>> {
+  const rows = (await db
+    .select()
+    .from(table as TableById)
+    .where(and(anyOf(table.id, keys), inScope(table, scope)))) as Array<T['$inferSelect']>;
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export const machinesById = (db: EmissionsDb, keys: readonly string[], scope: RowScope) => rowsById(db, machines, keys, scope) as Promise<Map<string, MachineRow>>;
+export const permitsById = (db: EmissionsDb, keys: readonly string[], scope: RowScope) => rowsById(db, permits, keys, scope) as Promise<Map<string, PermitRow>>;
+export const inspectionsById = (db: EmissionsDb, keys: readonly string[], scope: RowScope) => rowsById(db, inspections, keys, scope) as Promise<Map<string, InspectionRow>>;
+export const penaltiesById = (db: EmissionsDb, keys: readonly string[], scope: RowScope) => rowsById(db, penalties, keys, scope) as Promise<Map<string, PenaltyRow>>;
+
+/** A ledger month's natural key as the change log writes it: `<uscc>/<YYYY-MM-01>/<solvent>`. */
+export function ledgerKey(row: { uscc: string; month: string; solvent: string }): string {
+  return `${row.uscc}/${row.month}/${row.solvent}`;
+}
+
+/** Ledger months by `ledgerKey`, only those the caller may see (the inspections group's scope). */
+export async function ledgerMonthsByKey(db: EmissionsDb, keys: readonly string[], scope: RowScope): Promise<Map<string, SolventLedgerRow>> {
+  // The uscc part first, so that the primary key's leading column finds the rows.
+  const usccs = [...new Set(keys.map((key) => key.split('/')[0]!))];
+  const rows = await db
+    .select()
+    .from(solventLedger)
+    .where(
+      and(
+        anyOf(solventLedger.uscc, usccs),
+        anyOf(sql`concat_ws('/', ${solventLedger.uscc}, ${solventLedger.month}::text, ${solventLedger.solvent}::text)`, keys),
+        inScope(solventLedger, scope),
+      ),
+    );
+  return new Map(rows.map((row) => [ledgerKey(row), row]));
 }
 
 export interface EmissionStatisticsRow {

@@ -1,5 +1,5 @@
 import { date, doublePrecision, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const emissions = pgSchema('emissions');
@@ -7,8 +7,9 @@ export const emissions = pgSchema('emissions');
 // Tables
 //
 // Every row carries the operator's `uscc` and its registered `district` (copied from registration,
-// so that an authorization step can filter rows by district in SQL), where it came from (`source`)
-// and when it last changed (`updated_at`).
+// so that an authorization step can filter rows by district in SQL), where it came from (`source`),
+// when it last changed (`updated_at`), and the intake bookkeeping (`present`, `absent_since`,
+// `batch_id`; see the kit). Each table is one dataset; its natural key is its primary key.
 
 export const solvent = emissions.enum('solvent', ['PCE', 'HYDROCARBON', 'D5', 'GLYCOL_ETHER', 'CO2', 'WET_CLEANING']);
 export const machineEnclosure = emissions.enum('machine_enclosure', ['FULLY_ENCLOSED', 'OPEN', 'OPEN_RETROFITTED']);
@@ -33,6 +34,7 @@ export const machines = emissions.table(
     status: machineStatus('status').notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('machines_uscc_idx').on(t.uscc), index('machines_outlet_id_idx').on(t.outletId), index('machines_district_idx').on(t.district)],
 );
@@ -51,6 +53,7 @@ export const permits = emissions.table(
     validUntil: date('valid_until', { mode: 'string' }),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('permits_uscc_idx').on(t.uscc), index('permits_district_idx').on(t.district)],
 );
@@ -71,6 +74,7 @@ export const inspections = emissions.table(
     rectificationDue: date('rectification_due', { mode: 'string' }),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('inspections_uscc_date_idx').on(t.uscc, t.date), index('inspections_district_idx').on(t.district)],
 );
@@ -92,6 +96,7 @@ export const solventLedger = emissions.table(
     manifestNumber: text('manifest_number'),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   // The key's leading column indexes the rows by uscc.
   (t) => [primaryKey({ name: 'solvent_ledger_pk', columns: [t.uscc, t.month, t.solvent] }), index('solvent_ledger_district_idx').on(t.district)],
@@ -112,12 +117,16 @@ export const penalties = emissions.table(
     publicityUntil: date('publicity_until', { mode: 'string' }).notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [index('penalties_uscc_idx').on(t.uscc), index('penalties_district_idx').on(t.district)],
 );
 
 /** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
 export const memberScope = memberScopeTable(emissions);
+
+/** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+export const { importBatches, changeLog } = intakeTables(emissions);
 
 // Relations
 //

@@ -1,8 +1,11 @@
-import { scalarResolvers } from '@xiran/subgraph-kit';
+import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
 import { DryCleaningMachine } from './DryCleaningMachine';
+import { INTAKE, Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Outlet } from './Outlet';
 import { Query } from './Query';
 import { SolventLedgerMonth } from './SolventLedgerMonth';
 
-export const resolvers = { ...scalarResolvers, Query, Operator, Outlet, DryCleaningMachine, SolventLedgerMonth };
+const intake = intakeResolvers(INTAKE);
+
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet, DryCleaningMachine, SolventLedgerMonth };

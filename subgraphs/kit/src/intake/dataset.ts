@@ -100,14 +100,25 @@ function pad(n: string): string {
   return n.padStart(2, '0');
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `YYYY-MM-DD` when the parts name a real calendar day, else null (no Date allocated: 50,000-row files). */
 function realDate(y: string, m: string, d: string): string | null {
-  const text = `${y}-${pad(m)}-${pad(d)}`;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text ? text : null;
+  const year = Number(y);
+  const month = Number(m);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1) return null;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return null;
+  return `${y}-${pad(m)}-${pad(d)}`;
 }
 
+let today = { value: '', until: 0 };
+/** Today's date in Asia/Shanghai (the agencies' civil date), recomputed once a minute. */
 function todayInShanghai(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const now = Date.now();
+  if (now >= today.until) today = { value: new Date(now + 8 * 3600_000).toISOString().slice(0, 10), until: now + 60_000 };
+  return today.value;
 }
 
 function enumValue(type: { values: readonly string[]; labels?: Readonly<Record<string, string>> }, text: string): string | null {
@@ -234,4 +245,12 @@ export function validateRecord(dataset: DatasetDefinition, input: Record<string,
 /** The record's natural key as one string (its parts joined by `/`), as the change log keeps it. */
 export function recordKey(dataset: DatasetDefinition, record: Record<string, unknown>): string {
   return dataset.key.map((k) => String(record[k])).join('/');
+}
+
+/** A dataset's records as CSV, with its English (`en`) or Chinese (`zh`) headers. */
+export function datasetCsvRows(dataset: DatasetDefinition, records: ReadonlyArray<Record<string, unknown>>, headers: 'en' | 'zh' = 'en'): { header: string[]; rows: unknown[][] } {
+  return {
+    header: dataset.columns.map((c) => c.headers[headers === 'en' ? 0 : 1]),
+    rows: records.map((record) => dataset.columns.map((c) => record[c.key])),
+  };
 }

@@ -3,7 +3,7 @@ import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
 import { CsvUnreadable, decodeCsv, parseCsv, type CsvEncoding } from './csv';
 import { recordKey, validateRecord, type DatasetDefinition, type Writer } from './dataset';
-import { mergeRecords, type MergeCounts, type StagedRecord } from './merge';
+import { openStage, type MergeCounts, type Stage, type StagedRecord } from './merge';
 import type { ImportBatchRow, IntakeTables } from './tables';
 
 export interface ImportRowError {
@@ -34,6 +34,9 @@ export interface ImportFile {
 }
 
 export type ImportStage = 'validated' | 'staged' | 'committed';
+
+/** Rows validated between two staging statements. */
+const VALIDATION_CHUNK = 10_000;
 
 /** Errors kept on a rejected batch row; the report itself lists them all. */
 const ERRORS_KEPT = 100;
@@ -144,43 +147,61 @@ export async function importCsv(
   if (errors.length > 0) return reject(errors, parsed.rows.length);
 
   const headerOf = new Map([...seen].map(([key, header]) => [key, header]));
-  const staged: StagedRecord[] = [];
+  if (parsed.rows.length === 0) return reject([{ line: 2, column: null, reason: 'the file has a header but no rows' }], 0);
   const firstLineOfKey = new Map<string, number>();
   const badLines = new Set<number>();
-  for (const row of parsed.rows) {
-    if (row.cells.length !== parsed.header.length) {
-      errors.push({ line: row.line, column: null, reason: `has ${row.cells.length} fields; the header has ${parsed.header.length}` });
-      badLines.add(row.line);
-      continue;
+  const validate = (rows: typeof parsed.rows): StagedRecord[] => {
+    const valid: StagedRecord[] = [];
+    for (const row of rows) {
+      if (row.cells.length !== parsed.header.length) {
+        errors.push({ line: row.line, column: null, reason: `has ${row.cells.length} fields; the header has ${parsed.header.length}` });
+        badLines.add(row.line);
+        continue;
+      }
+      const input: Record<string, string> = {};
+      for (let i = 0; i < positions.length; i++) {
+        const position = positions[i];
+        if (position) input[position.key] = row.cells[i]!;
+      }
+      const { record, problems } = validateRecord(dataset, input, writer);
+      if (problems.length > 0) {
+        for (const problem of problems) errors.push({ line: row.line, column: headerOf.get(problem.key) ?? problem.header, reason: problem.reason });
+        badLines.add(row.line);
+        continue;
+      }
+      const key = recordKey(dataset, record);
+      const earlier = firstLineOfKey.get(key);
+      if (earlier !== undefined) {
+        errors.push({ line: row.line, column: dataset.key.map((k) => headerOf.get(k) ?? k).join('+'), reason: `duplicate key ${key}: also on line ${earlier}` });
+        badLines.add(row.line);
+        continue;
+      }
+      firstLineOfKey.set(key, row.line);
+      valid.push({ line: row.line, record });
     }
-    const input: Record<string, string> = {};
-    for (let i = 0; i < positions.length; i++) {
-      const position = positions[i];
-      if (position) input[position.key] = row.cells[i]!;
-    }
-    const { record, problems } = validateRecord(dataset, input, writer);
-    if (problems.length > 0) {
-      for (const problem of problems) errors.push({ line: row.line, column: headerOf.get(problem.key) ?? problem.header, reason: problem.reason });
-      badLines.add(row.line);
-      continue;
-    }
-    const key = recordKey(dataset, record);
-    const earlier = firstLineOfKey.get(key);
-    if (earlier !== undefined) {
-      errors.push({ line: row.line, column: dataset.key.map((k) => headerOf.get(k) ?? k).join('+'), reason: `duplicate key ${key}: also on line ${earlier}` });
-      badLines.add(row.line);
-      continue;
-    }
-    firstLineOfKey.set(key, row.line);
-    staged.push({ line: row.line, record });
-  }
-  if (errors.length > 0) return reject(errors, badLines.size);
-  onStage('validated', `${staged.length} rows`);
+    return valid;
+  };
 
   const batchId = newBatchId('IMPORT');
   try {
     const batch = await db.transaction(async (tx) => {
-      const merged = await mergeRecords(tx, intake, dataset, staged, {
+      // Validate a chunk, stage it, validate the next while the database stages this one. Staging
+      // writes only a temporary table: with any error the transaction rolls back and nothing stays.
+      let stage: Stage | undefined;
+      let staging: Promise<void> = Promise.resolve();
+      for (let start = 0; start < parsed.rows.length; start += VALIDATION_CHUNK) {
+        const valid = validate(parsed.rows.slice(start, start + VALIDATION_CHUNK));
+        if (errors.length > 0 || valid.length === 0) continue;
+        stage ??= await openStage(tx, dataset, Object.keys(valid[0]!.record));
+        await staging;
+        staging = stage.add(valid);
+        // Observed below; this keeps a failure from being reported as unhandled meanwhile.
+        staging.catch(() => {});
+      }
+      await staging;
+      if (errors.length > 0 || !stage) throw new RejectionRollback(errors);
+      onStage('validated', `${parsed.rows.length} rows`);
+      const merged = await stage.merge(intake, {
         batchId,
         source: `import:${batchId}`,
         at: startedAt,
@@ -210,7 +231,7 @@ export async function importCsv(
     return report;
   } catch (error) {
     if (error instanceof DryRunRollback) return Object.assign(report, error.counts, { accepted: true });
-    if (error instanceof RejectionRollback) return reject(error.errors, new Set(error.errors.map((e) => e.line)).size);
+    if (error instanceof RejectionRollback) return reject(error.errors, error.errors === errors ? badLines.size : new Set(error.errors.map((e) => e.line)).size);
     throw error;
   }
 }

@@ -85,8 +85,10 @@ export function generateRegistrationSeed(count: number, options: SeedOptions): R
     if (!checkValid) uscc = uscc.slice(0, 17) + USCC_ALPHABET[(USCC_ALPHABET.indexOf(uscc[17]!) + 1) % 31];
 
     const status = weighted(random, [['ACTIVE', 88], ['DEREGISTERED', 7], ['REVOKED', 3], ['MOVED_OUT', 2]] as const);
-    const established = addDays(options.asOf, -intBetween(random, 120, 7000));
-    const deregistered = status === 'ACTIVE' ? null : addDays(options.asOf, -intBetween(random, 10, 700));
+    const age = intBetween(random, 120, 7000);
+    const established = addDays(options.asOf, -age);
+    // Stopped at least 10 days ago and after it was established.
+    const deregistered = status === 'ACTIVE' ? null : addDays(options.asOf, -intBetween(random, 10, Math.min(700, age - 1)));
     const size = entityKind === 'INDIVIDUAL_BUSINESS' ? 1 : weighted(random, [[1, 50], [2, 25], [3, 15], [4, 7], [5, 3]] as const);
     const brand = pick(random, BRANDS);
     const name =

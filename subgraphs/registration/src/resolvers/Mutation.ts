@@ -1,8 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { importResolver, requestedFields, uploadRecords, writerOf } from '@xiran/subgraph-kit';
 import type { RegistrationContext } from '../context';
-import { DATASETS, operatorsDataset, outletsDataset } from '../datasets';
-import { changeLog, importBatches, memberScope } from '../db/schema';
+import { INTAKE, operatorsDataset, outletsDataset } from '../datasets';
 
 interface GeoPointInput {
   lng: number;
@@ -19,8 +18,6 @@ interface OutletFields {
   opened: string;
   status: string;
 }
-
-export const INTAKE = { department: 'market', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope } as const;
 
 /** An outlet input as the outlets dataset names its columns. */
 function outletRecord(uscc: string, { location, ...outlet }: OutletFields) {

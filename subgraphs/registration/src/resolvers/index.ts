@@ -1,5 +1,6 @@
 import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
-import { Mutation, INTAKE } from './Mutation';
+import { INTAKE } from '../datasets';
+import { Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Outlet } from './Outlet';
 import { Query } from './Query';

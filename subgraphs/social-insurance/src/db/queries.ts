@@ -12,9 +12,14 @@ import {
 
 export type SocialInsuranceDb = Database;
 
+/** Intake bookkeeping kept on each row but not served (`present` is). */
+const BOOKKEEPING = ['absentSince', 'batchId'] as const;
+export type InsuranceStatusRecord = Omit<UnitInsuranceStatusRow, (typeof BOOKKEEPING)[number]>;
+export type HeadcountRecord = Omit<UnitHeadcountRow, (typeof BOOKKEEPING)[number]>;
+
 /** The unit's status over all insurance types, folded in SQL. */
 export interface SocialInsuranceSummary {
-  insurances: UnitInsuranceStatusRow[];
+  insurances: InsuranceStatusRecord[];
   inArrears: boolean;
   maxArrearsMonths: number;
   terminated: boolean;
@@ -27,7 +32,7 @@ export interface SocialInsuranceSummary {
 export interface OperatorRecord {
   uscc: string;
   socialInsuranceStatus?: SocialInsuranceSummary | null;
-  insuredHeadcount?: UnitHeadcountRow | null;
+  insuredHeadcount?: HeadcountRecord | null;
 }
 
 /** Row scopes of this subgraph's two groups for one request. */
@@ -47,15 +52,15 @@ const headcountScope = (scope: RowScope) => scopeCondition({ district: h.distric
 /** One json object per unit, or null (`having` drops the aggregate row when there are no rows). */
 function statusSummary(scope: RowScope): SQL<SocialInsuranceSummary | null> {
   return sql<SocialInsuranceSummary | null>`(select json_build_object(
-      'insurances', json_agg(${jsonObject(s)} order by ${s.type}),
+      'insurances', json_agg(${jsonObject(s, BOOKKEEPING)} order by ${s.type}),
       'inArrears', bool_or(${s.inArrears}),
       'maxArrearsMonths', max(${s.arrearsMonths}),
       'terminated', bool_and(${s.paymentStatus} = 'TERMINATED'))
     from ${s} where ${s.uscc} = k.key and ${statusScope(scope)} having count(*) > 0)`;
 }
 
-function headcountRow(scope: RowScope): SQL<UnitHeadcountRow | null> {
-  return sql<UnitHeadcountRow | null>`(select ${jsonObject(h)} from ${h} where ${h.uscc} = k.key and ${headcountScope(scope)})`;
+function headcountRow(scope: RowScope): SQL<HeadcountRecord | null> {
+  return sql<HeadcountRecord | null>`(select ${jsonObject(h, BOOKKEEPING)} from ${h} where ${h.uscc} = k.key and ${headcountScope(scope)})`;
 }
 
 /**

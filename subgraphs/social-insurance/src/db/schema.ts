@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
 
 /**
  * Every table of this subgraph lives in its own PostgreSQL schema. The 人社局 shares unit-level
@@ -20,7 +20,10 @@ export const paymentStatus = socialInsurance.enum('payment_status', ['PAYING', '
 /** 参保人数 as a band, never a count. */
 export const headcountBand = socialInsurance.enum('headcount_band', ['NONE', 'FROM_1_TO_5', 'FROM_6_TO_20', 'FROM_21_TO_50', 'OVER_50']);
 
-/** The unit's payment status for one insurance type: one row per (unit, type). */
+/**
+ * The unit's payment status for one insurance type: one row per (unit, type), the natural key of
+ * the insurance-status dataset (its primary key is the merge's upsert target).
+ */
 export const unitInsuranceStatus = socialInsurance.table(
   'unit_insurance_status',
   {
@@ -37,6 +40,7 @@ export const unitInsuranceStatus = socialInsurance.table(
     asOfPeriod: varchar('as_of_period', { length: 7 }).notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [
     // The key's leading column indexes uscc for the entity lookups.
@@ -48,7 +52,7 @@ export const unitInsuranceStatus = socialInsurance.table(
   ],
 );
 
-/** The unit's insured headcount as a band: one row per unit, granted separately from the status. */
+/** The unit's insured headcount as a band: one row per unit (the primary key), granted separately from the status. */
 export const unitHeadcount = socialInsurance.table(
   'unit_headcount',
   {
@@ -58,6 +62,7 @@ export const unitHeadcount = socialInsurance.table(
     asOfPeriod: varchar('as_of_period', { length: 7 }).notNull(),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    ...intakeColumns(),
   },
   (t) => [
     index('unit_headcount_district_band_idx').on(t.district, t.band),
@@ -67,6 +72,9 @@ export const unitHeadcount = socialInsurance.table(
 
 /** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */
 export const memberScope = memberScopeTable(socialInsurance);
+
+/** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+export const { importBatches, changeLog } = intakeTables(socialInsurance);
 
 // Relations
 

@@ -10,5 +10,5 @@ export const INSURANCE_CODES: Record<InsuranceType, string> = {
 };
 
 export const InsuranceStatus = {
-  code: (status: UnitInsuranceStatusRow) => INSURANCE_CODES[status.type],
+  code: (status: Pick<UnitInsuranceStatusRow, 'type'>) => INSURANCE_CODES[status.type],
 };

@@ -1,6 +1,9 @@
-import { scalarResolvers } from '@xiran/subgraph-kit';
+import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
 import { InsuranceStatus } from './InsuranceStatus';
+import { INTAKE, Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Query } from './Query';
 
-export const resolvers = { ...scalarResolvers, Query, Operator, InsuranceStatus };
+const intake = intakeResolvers(INTAKE);
+
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, InsuranceStatus };
