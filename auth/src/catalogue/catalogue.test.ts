@@ -8,6 +8,7 @@ import { CATALOGUE } from './catalogue';
 import { DEFAULT_GRANTS } from './default-grants';
 import { effectiveGrants, type Grant } from './grants';
 import { ALWAYS_READABLE, FIELD_GROUPS } from './groups';
+import { WRITE_OPERATIONS, WRITES_BY_COORDINATE } from './writes';
 import type { Principal } from '../principal';
 
 function apiCoordinates(): string[] {
@@ -19,8 +20,23 @@ function apiCoordinates(): string[] {
 
 describe('the catalogue', () => {
   it('puts every field of the supergraph in exactly one group (deny by default: a new field fails here)', () => {
-    const missing = apiCoordinates().filter((c) => !ALWAYS_READABLE.has(c) && !CATALOGUE.groupOf(c));
+    const missing = apiCoordinates().filter((c) => !ALWAYS_READABLE.has(c) && !WRITES_BY_COORDINATE.has(c) && !CATALOGUE.groupOf(c));
     expect(missing).toEqual([]);
+  });
+
+  it('lists every mutation as a write of one owning agency, and no write the supergraph lacks', () => {
+    const api = apiCoordinates();
+    expect(api.filter((c) => c.startsWith('Mutation.') && !WRITES_BY_COORDINATE.has(c) && !ALWAYS_READABLE.has(c))).toEqual([]);
+    expect(WRITE_OPERATIONS.map((w) => w.coordinate).filter((c) => !api.includes(c))).toEqual([]);
+  });
+
+  it('lets only the owning agency’s uploaders run a write', () => {
+    const principal = (agency: Principal['agency'], roles: Principal['roles']): Principal => ({ sub: 's', agency, level: 'city', district: null, roles });
+    const none = new Map();
+    expect(CATALOGUE.decide('Mutation.recordMachine', none, principal('environment', ['uploader']))).toMatchObject({ allowed: true });
+    expect(CATALOGUE.decide('Mutation.recordMachine', none, principal('environment', ['reader', 'admin']))).toMatchObject({ allowed: false, reason: 'NOT_UPLOADER' });
+    expect(CATALOGUE.decide('Mutation.recordMachine', none, principal('market', ['uploader']))).toMatchObject({ allowed: false, reason: 'NOT_UPLOADER' });
+    expect(CATALOGUE.decide('Mutation.recordMachine', none)).toMatchObject({ allowed: false });
   });
 
   it('names no coordinate the supergraph does not have', () => {

@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { completeUscc, DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { CREDIT_GRADES } from './db/queries';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, SCORE_DIMENSIONS } from './db/seed';
-import { LEAD_AGENCY } from './lead-routing';
+import { addWorkingDays, DEFAULT_FEEDBACK_WORKING_DAYS, feedbackWorkingDays, LEAD_AGENCY, todayInShanghai } from './lead-routing';
 import { createAssociationServer } from './server';
-import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -414,5 +415,285 @@ describe('row scope (限定知悉范围)', () => {
     // The owner, by contrast, reads every cell unsuppressed.
     const owner = (await run(STATISTICS)).data as any;
     expect(owner.associationStatistics.flatMap((r: any) => [r.members, r.leads])).not.toContain(null);
+  });
+});
+
+describe('intake (即时上传 / 定期更新)', () => {
+  // A database of its own, without the seed: the counts of an import are then exactly the file's.
+  let intakeDatabases: TestDatabases;
+  let intakeDatabase: ServiceDatabase;
+  let intake: ReturnType<typeof createAssociationServer>;
+  const uploader = uploaderAuth('association');
+  const westLake = uploaderAuth('association', { district: '330106' });
+  const since = '2000-01-01T00:00:00Z';
+  const sample = (name: string) => readFileSync(new URL(`../../../samples/${name}.csv`, import.meta.url), 'utf8');
+  /** The sample operators (see samples/*.csv): 1-3 in 330106, 4 in 330108, 5 lapsed, 6 a non-member with a lead. */
+  const op = (n: number) => completeUscc(`91330106MA2B0000${n}`);
+  const NEW_MEMBER = completeUscc('91330106MA2B00007');
+  const NEVER_MEMBER = completeUscc('91330106MA2B00008');
+
+  beforeAll(async () => {
+    intakeDatabases = await startTestDatabases();
+    intakeDatabase = await connectAssociationDatabase(intakeDatabases.config('association').database);
+    intake = createAssociationServer(intakeDatabase, await generateGatewayKeys());
+  });
+
+  afterAll(async () => {
+    await intake?.stop();
+    await intakeDatabase?.close();
+    await intakeDatabases?.close();
+  });
+
+  const as = (auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) => intake.execute(query, variables, auth);
+  async function ok(auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) {
+    const result = await as(auth, query, variables);
+    expect(result.errors).toBeUndefined();
+    return result.data as any;
+  }
+  const changes = async () =>
+    (
+      await ok(uploader, 'query($s: DateTime!) { changes(since: $s) { memberships { nodes { key operation changedFields batchId } } leads { nodes { key operation changedFields batchId } } } }', {
+        s: since,
+      })
+    ).changes as Record<'memberships' | 'leads', { nodes: Array<{ key: string; operation: string; changedFields: string[]; batchId: string }> }>;
+  const changeCount = async () => {
+    const all = await changes();
+    return all.memberships.nodes.length + all.leads.nodes.length;
+  };
+  const lastBatch = async (dataset: string) =>
+    (await ok(uploader, '{ dataFreshness { association { dataset mode lastBatch { id kind } } } }')).dataFreshness.association.find((d: any) => d.dataset === dataset).lastBatch;
+  const member = async (uscc: string) =>
+    (
+      await ok(uploader, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { membership { memberNumber since status present source } creditGrade { grade validFrom validTo } } } }', {
+        r: [{ __typename: 'Operator', uscc }],
+      })
+    )._entities[0];
+  const IMPORT = 'mutation($i: ImportInput!) { importAssociationData(input: $i) { accepted rows newRows changedRows unchangedRows absentRows rejectedRows errors { line column reason } batch { id kind status } } }';
+  const importFile = (dataset: string, csv: string, auth: SubgraphAuth = uploader) =>
+    as(auth, IMPORT, { i: { dataset, fileName: `${dataset}.csv`, contentBase64: Buffer.from(csv).toString('base64') } });
+  const MEMBERSHIP = 'mutation($i: MembershipInput!) { recordMembership(input: $i) { memberNumber since status present source } }';
+  const CREDIT_GRADE = 'mutation($i: CreditGradeInput!) { recordCreditGrade(input: $i) { grade validFrom validTo source } }';
+  const LEAD = 'mutation($i: LeadInput!) { reportLead(input: $i) { id type uscc district routedAgency routedDistrict copyToCommerce reportedOn feedbackDue status feedback feedbackOn } }';
+  const newMember = { uscc: NEW_MEMBER, district: '330106', memberNumber: 'hzxr-2026-00101', since: '2026-10-08', status: 'ACTIVE' };
+  const lead = { uscc: op(1), district: '330106', facts: '干洗机无溶剂回收装置，异味明显。', evidence: '现场照片3张' };
+
+  it('imports the sample CSVs, and a second import of the same file changes nothing', async () => {
+    for (const [dataset, rows] of [
+      ['memberships', 5],
+      ['leads', 4],
+    ] as const) {
+      const csv = sample(dataset);
+      expect(csv.trim().split('\n')).toHaveLength(rows + 1);
+      const first = (await importFile(dataset, csv)).data as any;
+      expect(first.importAssociationData).toMatchObject({ accepted: true, rows, newRows: rows, changedRows: 0, absentRows: 0, rejectedRows: 0, errors: [] });
+      expect(first.importAssociationData.batch).toMatchObject({ kind: 'IMPORT', status: 'SUCCEEDED' });
+      const again = (await importFile(dataset, csv)).data as any;
+      expect(again.importAssociationData).toMatchObject({ accepted: true, rows, newRows: 0, changedRows: 0, unchangedRows: rows, absentRows: 0 });
+      expect(await lastBatch(dataset)).toEqual({ id: again.importAssociationData.batch.id, kind: 'IMPORT' });
+      const logged = (await changes())[dataset].nodes;
+      expect(logged).toHaveLength(rows);
+      expect(logged.every((c) => c.operation === 'INSERTED' && c.batchId === first.importAssociationData.batch.id)).toBe(true);
+    }
+    expect(await member(op(4))).toEqual({
+      membership: { memberNumber: 'HZXR-2017-00025', since: '2017-03-15', status: 'SUSPENDED', present: true, source: expect.stringMatching(/^import:/) },
+      creditGrade: { grade: 'B', validFrom: '2025-04-01', validTo: '2027-03-31' },
+    });
+  });
+
+  it('marks a member that the next snapshot leaves out as no longer present, and present again when listed', async () => {
+    const full = sample('memberships');
+    const without = full
+      .split('\n')
+      .filter((line) => !line.startsWith(op(5)))
+      .join('\n');
+    const report = ((await importFile('memberships', without)).data as any).importAssociationData;
+    expect(report).toMatchObject({ accepted: true, rows: 4, newRows: 0, changedRows: 0, unchangedRows: 4, absentRows: 1 });
+    expect((await member(op(5))).membership).toMatchObject({ status: 'LAPSED', present: false });
+    expect((await member(op(1))).membership.present).toBe(true);
+    const absent = (await changes()).memberships.nodes.filter((c) => c.operation === 'ABSENT');
+    expect(absent).toEqual([{ key: op(5), operation: 'ABSENT', changedFields: ['present'], batchId: report.batch.id }]);
+
+    const back = ((await importFile('memberships', full)).data as any).importAssociationData;
+    expect(back).toMatchObject({ newRows: 0, changedRows: 1, absentRows: 0 });
+    expect((await member(op(5))).membership.present).toBe(true);
+  });
+
+  it('records a membership: written, read back, in the change log and the freshness', async () => {
+    const data = await ok(uploader, MEMBERSHIP, { i: newMember });
+    expect(data.recordMembership).toEqual({ memberNumber: 'HZXR-2026-00101', since: '2026-10-08', status: 'ACTIVE', present: true, source: 'upload:association-uploader' });
+    expect((await member(NEW_MEMBER)).membership).toEqual(data.recordMembership);
+    const batch = await lastBatch('memberships');
+    expect(batch.kind).toBe('UPLOAD');
+    expect((await changes()).memberships.nodes.at(-1)).toEqual({ key: NEW_MEMBER, operation: 'INSERTED', changedFields: [], batchId: batch.id });
+
+    // Rated with the membership; a later change of status leaves the grade as it was.
+    await ok(uploader, MEMBERSHIP, { i: { ...newMember, grade: 'AA', gradeValidFrom: '2026-04-01', gradeValidTo: '2028-03-31' } });
+    const suspended = await ok(uploader, MEMBERSHIP, { i: { ...newMember, status: 'SUSPENDED' } });
+    expect(suspended.recordMembership.status).toBe('SUSPENDED');
+    expect((await member(NEW_MEMBER)).creditGrade).toEqual({ grade: 'AA', validFrom: '2026-04-01', validTo: '2028-03-31' });
+    expect((await changes()).memberships.nodes.slice(-2).map((c) => c.changedFields)).toEqual([['grade', 'gradeValidFrom', 'gradeValidTo'], ['status']]);
+  });
+
+  it('records a credit grade of a member; refuses an operator that is not (or no longer) a member', async () => {
+    const data = await ok(uploader, CREDIT_GRADE, { i: { uscc: NEW_MEMBER, grade: 'A', validFrom: '2026-06-01', validTo: '2028-05-31' } });
+    expect(data.recordCreditGrade).toEqual({ grade: 'A', validFrom: '2026-06-01', validTo: '2028-05-31', source: 'upload:association-uploader' });
+    expect((await member(NEW_MEMBER)).creditGrade).toEqual({ grade: 'A', validFrom: '2026-06-01', validTo: '2028-05-31' });
+    const batch = await lastBatch('memberships');
+    expect(batch.kind).toBe('UPLOAD');
+    expect((await changes()).memberships.nodes.at(-1)).toEqual({ key: NEW_MEMBER, operation: 'UPDATED', changedFields: ['grade', 'gradeValidFrom', 'gradeValidTo'], batchId: batch.id });
+
+    const before = await changeCount();
+    for (const uscc of [NEVER_MEMBER, op(5)]) {
+      const refused = await as(uploader, CREDIT_GRADE, { i: { uscc, grade: 'AAA', validFrom: '2026-04-01', validTo: '2028-03-31' } });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.uscc' });
+    }
+    const backwards = await as(uploader, CREDIT_GRADE, { i: { uscc: NEW_MEMBER, grade: 'AAA', validFrom: '2026-04-01', validTo: '2026-04-01' } });
+    expect(backwards.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.validTo' });
+    expect(await changeCount()).toBe(before);
+    expect((await member(NEW_MEMBER)).creditGrade.grade).toBe('A');
+    expect((await member(NEVER_MEMBER)).membership).toBeNull();
+  });
+
+  it('routes a reported lead by type to the competent regulator, with feedback due in working days', () => {
+    expect(DEFAULT_FEEDBACK_WORKING_DAYS).toBe(15);
+    expect(feedbackWorkingDays({})).toBe(15);
+    expect(feedbackWorkingDays({ LEAD_FEEDBACK_WORKING_DAYS: '10' })).toBe(10);
+    expect(() => feedbackWorkingDays({ LEAD_FEEDBACK_WORKING_DAYS: '2.5' })).toThrow(/LEAD_FEEDBACK_WORKING_DAYS/);
+    // Friday 20 November 2026: the next Monday is the first working day.
+    expect(addWorkingDays('2026-11-20', 1)).toBe('2026-11-23');
+    expect(addWorkingDays('2026-11-20', 15)).toBe('2026-12-11');
+    // From a Saturday, 15 working days end on the Friday three weeks on.
+    expect(addWorkingDays('2026-11-21', 15)).toBe('2026-12-11');
+    expect(addWorkingDays('2026-11-23', 15)).toBe('2026-12-14');
+  });
+
+  it('reports a lead: routed, written, read back, in the change log (handlers see their own) and the freshness', async () => {
+    const reported: Array<{ id: string; routedAgency: string }> = [];
+    for (const [type, agency] of [
+      ['VOC', 'environment'],
+      ['HAZARDOUS_WASTE', 'environment'],
+      ['SOCIAL_INSURANCE', 'hrss'],
+      ['PREPAID_CARD', 'market'],
+      ['CONSUMER_RIGHTS', 'market'],
+      ['OTHER', 'market'],
+    ] as const) {
+      const data = await ok(uploader, LEAD, { i: { ...lead, type, reportedOn: '2026-11-21' } });
+      expect(data.reportLead).toEqual({
+        id: expect.stringMatching(/^L20261121[0-9A-F]{8}$/),
+        type,
+        uscc: op(1),
+        district: '330106',
+        routedAgency: agency,
+        routedDistrict: '330106',
+        copyToCommerce: true,
+        reportedOn: '2026-11-21',
+        feedbackDue: '2026-12-11',
+        status: 'REPORTED',
+        feedback: null,
+        feedbackOn: null,
+      });
+      reported.push(data.reportLead);
+    }
+    const read = await ok(uploader, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { id routedAgency feedbackDue } } }', {
+      r: reported.map((l) => ({ __typename: 'Lead', id: l.id })),
+    });
+    expect(read._entities.map((l: any) => l.id)).toEqual(reported.map((l) => l.id));
+
+    const today = await ok(uploader, LEAD, { i: { ...lead, type: 'PRICE' } });
+    expect(today.reportLead.reportedOn).toBe(todayInShanghai());
+    expect(today.reportLead.feedbackDue).toBe(addWorkingDays(todayInShanghai(), 15));
+    const previous = process.env.LEAD_FEEDBACK_WORKING_DAYS;
+    process.env.LEAD_FEEDBACK_WORKING_DAYS = '5';
+    try {
+      const shorter = await ok(uploader, LEAD, { i: { ...lead, type: 'PRICE', reportedOn: '2026-11-20' } });
+      expect(shorter.reportLead.feedbackDue).toBe('2026-11-27');
+      reported.push(today.reportLead, shorter.reportLead);
+    } finally {
+      if (previous === undefined) delete process.env.LEAD_FEEDBACK_WORKING_DAYS;
+      else process.env.LEAD_FEEDBACK_WORKING_DAYS = previous;
+    }
+
+    const logged = (await changes()).leads.nodes;
+    const batch = await lastBatch('leads');
+    expect(batch.kind).toBe('UPLOAD');
+    expect(logged.slice(-reported.length)).toEqual(reported.map((l, i) => ({ key: l.id, operation: 'INSERTED', changedFields: [], batchId: i === reported.length - 1 ? batch.id : expect.any(String) })));
+
+    // A HANDLER reads the change log of the leads routed to its agency only (the samples' included).
+    const environment = caller('environment', { leads: 'HANDLER' }, null);
+    const feed = await ok(environment, 'query($s: DateTime!) { changes(since: $s) { leads { nodes { key } } } }', { s: since });
+    const theirs = feed.changes.leads.nodes.map((c: { key: string }) => c.key);
+    expect(theirs).toEqual(['L20261020B5D2E8A1', ...reported.filter((l) => l.routedAgency === 'environment').map((l) => l.id)]);
+  });
+
+  it('answers BAD_USER_INPUT naming the field, and writes nothing', async () => {
+    const before = await changeCount();
+    const other = { ...newMember, uscc: NEVER_MEMBER, memberNumber: 'HZXR-2026-00102' };
+    for (const [mutation, input, field] of [
+      [MEMBERSHIP, { ...other, district: '330199' }, 'input.district'],
+      [MEMBERSHIP, { ...other, uscc: '91330106MA2B000080' }, 'input.uscc'],
+      [MEMBERSHIP, { ...other, memberNumber: 'HZXR 2026/102' }, 'input.memberNumber'],
+      [MEMBERSHIP, { ...other, since: '2099-01-01' }, 'input.since'],
+      [MEMBERSHIP, { ...other, grade: 'A' }, 'input.gradeValidFrom'],
+      [MEMBERSHIP, { ...other, grade: 'A', gradeValidFrom: '2026-04-01', gradeValidTo: '2025-03-31' }, 'input.gradeValidTo'],
+      // Held by the first sample member.
+      [MEMBERSHIP, { ...other, memberNumber: 'HZXR-2015-00012' }, 'input.memberNumber'],
+      [LEAD, { ...lead, type: 'PRICE', reportedOn: '2099-01-01' }, 'input.reportedOn'],
+      [LEAD, { ...lead, type: 'PRICE', facts: '事'.repeat(2001) }, 'input.facts'],
+      [LEAD, { ...lead, type: 'PRICE', uscc: 'not-a-uscc' }, 'input.uscc'],
+    ] as const) {
+      const result = await as(uploader, mutation, { i: input });
+      expect(result.errors?.[0]?.extensions, JSON.stringify(input).slice(0, 120)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
+    }
+
+    // A file with a bad row is refused whole: its good rows are not written either.
+    const bad = `${sample('memberships').trim()}\n${NEVER_MEMBER},330106,HZXR-2026-00102,2026-10-08,ACTIVE,A,2026-04-01,2026-03-01\n`;
+    const refused = ((await importFile('memberships', bad.replace('HZXR-2015-00012,2015-05-20,ACTIVE', 'HZXR-2015-00012,2015-05-20,SUSPENDED'))).data as any).importAssociationData;
+    expect(refused).toMatchObject({ accepted: false, rejectedRows: 1, batch: { status: 'REJECTED' } });
+    expect(refused.errors).toEqual([{ line: 7, column: 'grade_valid_to', reason: expect.stringMatching(/after/) }]);
+    const leadCsv = sample('leads').replace(',market,330105,', ',commerce,330105,');
+    const refusedLeads = ((await importFile('leads', leadCsv)).data as any).importAssociationData;
+    expect(refusedLeads).toMatchObject({ accepted: false, errors: [{ line: 5, column: 'routed_agency' }] });
+    // Two members with one member number: the database refuses it, reported on the file.
+    const twice = await importFile('memberships', sample('memberships').replace('HZXR-2019-00007', 'HZXR-2015-00012'));
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.contentBase64' });
+
+    expect(await changeCount()).toBe(before);
+    expect((await member(NEVER_MEMBER)).membership).toBeNull();
+    expect((await member(op(1))).membership.status).toBe('ACTIVE');
+    expect((await member(op(2))).membership.memberNumber).toBe('HZXR-2019-00007');
+  });
+
+  it('refuses readers and other agencies (FORBIDDEN); a district uploader writes only in its district', async () => {
+    const before = await changeCount();
+    const inWestLake = { ...newMember, uscc: NEVER_MEMBER, memberNumber: 'HZXR-2026-00103' };
+    for (const auth of [ownerAuth('association'), uploaderAuth('association', { agency: 'market' }), uploaderAuth('association', { agency: 'commerce' })]) {
+      for (const [mutation, input] of [
+        [MEMBERSHIP, inWestLake],
+        [CREDIT_GRADE, { uscc: op(1), grade: 'AAA', validFrom: '2026-04-01', validTo: '2028-03-31' }],
+        [LEAD, { ...lead, type: 'PRICE' }],
+      ] as const) {
+        const result = await as(auth, mutation, { i: input });
+        expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      }
+      const imported = await importFile('leads', sample('leads'), auth);
+      expect(imported.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    for (const [mutation, input, field] of [
+      [MEMBERSHIP, { ...inWestLake, district: '330108' }, 'input.district'],
+      // A member held under 330108 may not be moved by a 330106 uploader.
+      [MEMBERSHIP, { uscc: op(4), district: '330106', memberNumber: 'HZXR-2017-00025', since: '2017-03-15', status: 'ACTIVE' }, 'input.district'],
+      [CREDIT_GRADE, { uscc: op(4), grade: 'A', validFrom: '2026-04-01', validTo: '2028-03-31' }, 'input.uscc'],
+      [LEAD, { ...lead, type: 'PRICE', district: '330108' }, 'input.district'],
+    ] as const) {
+      const result = await as(westLake, mutation, { i: input });
+      expect(result.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: 'FORBIDDEN', field });
+    }
+    expect(await changeCount()).toBe(before);
+
+    expect((await ok(westLake, MEMBERSHIP, { i: inWestLake })).recordMembership).toMatchObject({ memberNumber: 'HZXR-2026-00103', present: true });
+    expect((await ok(westLake, CREDIT_GRADE, { i: { uscc: op(1), grade: 'AAA', validFrom: '2026-04-01', validTo: '2028-03-31' } })).recordCreditGrade.grade).toBe('AAA');
+    expect((await ok(westLake, LEAD, { i: { ...lead, type: 'PRICE' } })).reportLead).toMatchObject({ routedAgency: 'market', routedDistrict: '330106' });
+    expect(await changeCount()).toBe(before + 3);
   });
 });

@@ -1,5 +1,5 @@
-import type { DatasetDefinition } from '@xiran/subgraph-kit';
-import { creditGrade, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
+import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
 import { ROUTED_AGENCIES } from './lead-routing';
 
 type Problems = Array<{ column: string; reason: string }>;
@@ -53,7 +53,7 @@ export const membershipsDataset: DatasetDefinition = {
       if (record.gradeValidTo) problems.push({ column: 'gradeValidTo', reason: 'is given without a grade' });
     }
     if (record.gradeValidFrom && record.gradeValidTo && String(record.gradeValidTo) <= String(record.gradeValidFrom)) {
-      problems.push({ column: 'gradeValidTo', reason: 'must be after the first day of validity (grade_valid_from)' });
+      problems.push({ column: 'gradeValidTo', reason: 'must be after the first day of validity' });
     }
     return problems;
   },
@@ -124,8 +124,8 @@ export const leadsDataset: DatasetDefinition = {
   check(record) {
     const problems: Problems = [];
     const reportedOn = String(record.reportedOn);
-    if (String(record.feedbackDue) <= reportedOn) problems.push({ column: 'feedbackDue', reason: 'must be after the day reported (reported_on)' });
-    if (record.feedbackOn && String(record.feedbackOn) < reportedOn) problems.push({ column: 'feedbackOn', reason: 'is before the day reported (reported_on)' });
+    if (String(record.feedbackDue) <= reportedOn) problems.push({ column: 'feedbackDue', reason: 'must be after the day reported' });
+    if (record.feedbackOn && String(record.feedbackOn) < reportedOn) problems.push({ column: 'feedbackOn', reason: 'is before the day reported' });
     // Feedback is the regulator's answer on a day: one without the other is half a record.
     if (record.feedback && !record.feedbackOn) problems.push({ column: 'feedbackOn', reason: 'is required with feedback' });
     if (record.feedbackOn && !record.feedback) problems.push({ column: 'feedback', reason: 'is required with a feedback date' });
@@ -137,3 +137,6 @@ export const leadsDataset: DatasetDefinition = {
 };
 
 export const DATASETS = [membershipsDataset, leadsDataset];
+
+/** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
+export const INTAKE: IntakeOptions = { department: 'association', datasets: DATASETS, intake: { importBatches, changeLog } };

@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { addDays, completeUscc, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectComplaintsDatabase } from './db';
-import { memberScope, type NewTicketRow } from './db/schema';
+import { complainants, memberScope, tickets, type NewTicketRow } from './db/schema';
 import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
 import { createComplaintsServer } from './server';
-import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -493,5 +494,275 @@ describe('row scope (限定知悉范围)', () => {
     // A named district without tickets in the window: zeros, suppressed.
     const empty = await runAs(auth, STATISTICS_QUERY, { d: '330127', from: '2000-01-01', to: '2000-01-31' });
     expect(empty.complaintStatistics).toEqual([{ district: '330127', tickets: null, operators: null, byCategory: [], byStatus: [] }]);
+  });
+});
+
+describe('intake (即时上传 / 定期更新)', () => {
+  const uploader = uploaderAuth('complaints');
+  /** Before any write of these tests (the seed writes no change log). */
+  const since = '2020-01-01T00:00:00.000Z';
+  const usccA = completeUscc('91330106MA2B00001');
+  const TICKET = 'id channel status receivedOn dueOn closedOn satisfaction handlingAgency handlingDistrict respondentName uscc district text source';
+  const OPEN = `mutation($i: OpenComplaintInput!) { openComplaint(input: $i) { ${TICKET} complainant { name phone address } } }`;
+  const ROUTE = `mutation($i: RouteComplaintInput!) { routeComplaint(input: $i) { ${TICKET} } }`;
+  const UPDATE = `mutation($i: UpdateComplaintInput!) { updateComplaint(input: $i) { ${TICKET} } }`;
+  const CLOSE = `mutation($i: CloseComplaintInput!) { closeComplaint(input: $i) { ${TICKET} } }`;
+  const IMPORT = `mutation($i: ImportInput!) { importComplaintsData(input: $i) { accepted rows newRows changedRows unchangedRows absentRows rejectedRows
+    errors { line column reason } batch { id kind status } } }`;
+  const CHANGES = 'query($s: DateTime!) { changes(since: $s) { complaintTickets(first: 1000) { nodes { key operation changedFields batchId } } } }';
+  const FRESHNESS = '{ dataFreshness { petition { dataset mode lastBatch { id kind status rows newRows changedRows } } } }';
+  const sample = readFileSync(new URL('../../../samples/complaints.csv', import.meta.url), 'utf8');
+
+  /** Received three days before the database's today: within the notFuture bound whatever the clock. */
+  const receivedOn = () => addDays(today, -3);
+  const ticketId = (prefix: string, serial: number) => `${prefix}-${receivedOn().slice(0, 4)}-${String(serial).padStart(7, '0')}`;
+  const openInput = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    channel: 'HOTLINE_12345',
+    receivedOn: receivedOn(),
+    category: 'GARMENT_DAMAGE',
+    respondentName: '西湖洁净洗衣店',
+    uscc: usccA,
+    district: '330106',
+    text: '来电人反映：送洗的羽绒服取回时面料破损，店方仅同意赔偿100元，要求调解。',
+    ...extra,
+  });
+
+  async function mutate(auth: SubgraphAuth, query: string, input: Record<string, unknown>) {
+    const result = await server.execute(query, { i: input }, auth);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    return Object.values(result.data as Record<string, any>)[0];
+  }
+
+  async function refused(auth: SubgraphAuth, query: string, input: Record<string, unknown>, code: string, field?: string) {
+    const result = await server.execute(query, { i: input }, auth);
+    expect(result.errors?.[0]?.extensions, JSON.stringify(result.errors)).toMatchObject(field ? { code, field } : { code });
+    return result.errors![0]!;
+  }
+
+  async function changesOf(id: string, auth: SubgraphAuth = uploader) {
+    const result = await server.execute(CHANGES, { s: since }, auth);
+    expect(result.errors).toBeUndefined();
+    return (result.data as any).changes.complaintTickets.nodes.filter((n: any) => n.key === id);
+  }
+
+  async function freshness() {
+    const result = await server.execute(FRESHNESS, {}, uploader);
+    expect(result.errors).toBeUndefined();
+    return (result.data as any).dataFreshness.petition;
+  }
+
+  async function stored(id: string) {
+    const [row] = await database.db.select().from(tickets).where(eq(tickets.id, id));
+    return row;
+  }
+
+  /** Rows of every table a write touches: a refused write leaves them all as they were. */
+  async function counts() {
+    const result = await database.db.execute<{ tickets: number; complainants: number; changes: number; batches: number }>(sql`select
+      (select count(*)::int from complaints.tickets) as tickets, (select count(*)::int from complaints.complainants) as complainants,
+      (select count(*)::int from complaints.change_log) as changes, (select count(*)::int from complaints.intake_batches) as batches`);
+    return result.rows[0]!;
+  }
+
+  const importText = (text: string, auth: SubgraphAuth = uploader) =>
+    server.execute(IMPORT, { i: { dataset: 'complaints', fileName: 'complaints.csv', contentBase64: Buffer.from(text).toString('base64') } }, auth);
+
+  it('openComplaint writes the ticket and its complainant together, logged as INSERTED and fresh as an UPLOAD', async () => {
+    const id = ticketId('12345', 990001);
+    const complainant = { name: '王小明', phone: '138 1234 5678', address: '杭州市西湖区文三路1号' };
+    const opened = await mutate(uploader, OPEN, openInput(id, { complainant }));
+    expect(opened).toMatchObject({
+      id,
+      status: 'RECEIVED',
+      handlingAgency: 'petition',
+      handlingDistrict: '330106',
+      // The 12345 channel's 办理时限: 15 days.
+      dueOn: addDays(receivedOn(), 15),
+      closedOn: null,
+      uscc: usccA,
+      source: 'upload:petition-uploader',
+      complainant: { name: '王小明', phone: '13812345678', address: '杭州市西湖区文三路1号' },
+    });
+    const [person] = await database.db.select().from(complainants).where(eq(complainants.ticketId, id));
+    expect(person).toMatchObject({ uscc: usccA, district: '330106', phone: '13812345678' });
+
+    const [change] = await changesOf(id);
+    expect(change).toMatchObject({ key: id, operation: 'INSERTED', changedFields: [] });
+    const [dataset] = await freshness();
+    expect(dataset).toMatchObject({ dataset: 'complaints', mode: 'INCREMENTAL', lastBatch: { id: change.batchId, kind: 'UPLOAD', status: 'SUCCEEDED', newRows: 1 } });
+
+    // Without a complainant: the ticket alone; the handling district and due date as given.
+    const plain = await mutate(uploader, OPEN, openInput(ticketId('XF', 990002), { channel: 'PETITION', handlingDistrict: '330105', dueOn: addDays(receivedOn(), 30) }));
+    expect(plain).toMatchObject({ status: 'RECEIVED', handlingDistrict: '330105', dueOn: addDays(receivedOn(), 30), complainant: null });
+  });
+
+  it('routeComplaint, updateComplaint and closeComplaint move a ticket through 转办 → 办理中 → 答复 → 办结, each logged with its changed fields', async () => {
+    const id = ticketId('12315', 990003);
+    await mutate(uploader, OPEN, openInput(id, { channel: 'HOTLINE_12315', category: 'PREPAID_CARD' }));
+    const due = addDays(receivedOn(), 20);
+
+    const routed = await mutate(uploader, ROUTE, { id, handlingAgency: '商务局', handlingDistrict: '330106', dueOn: due });
+    expect(routed).toMatchObject({ id, status: 'TRANSFERRED', handlingAgency: 'commerce', dueOn: due });
+    const afterRoute = await changesOf(id);
+    expect(afterRoute.map((c: any) => c.operation)).toEqual(['INSERTED', 'UPDATED']);
+    expect(new Set(afterRoute[1].changedFields)).toEqual(new Set(['status', 'handlingAgency', 'dueOn']));
+    expect((await freshness())[0].lastBatch).toMatchObject({ id: afterRoute[1].batchId, kind: 'UPLOAD', changedRows: 1 });
+
+    // The change log is scoped by the agency the ticket is routed to (handlerKey).
+    const commerce = callerAuth('commerce', { complaintTickets: 'HANDLER' });
+    const environment = callerAuth('environment', { complaintTickets: 'HANDLER' });
+    expect((await changesOf(id, commerce)).map((c: any) => c.operation)).toEqual(['UPDATED']);
+    expect(await changesOf(id, environment)).toEqual([]);
+
+    const text = '消费者反映：在该店充值的会员卡被拒绝退卡，店方称退卡需扣除30%手续费，要求依法退款。';
+    const working = await mutate(uploader, UPDATE, { id, status: 'IN_PROGRESS', text });
+    expect(working).toMatchObject({ status: 'IN_PROGRESS', text, handlingAgency: 'commerce' });
+    const replied = await mutate(uploader, UPDATE, { id, status: 'REPLIED' });
+    expect(replied).toMatchObject({ status: 'REPLIED', text });
+
+    const closedOn = addDays(receivedOn(), 2);
+    const closed = await mutate(uploader, CLOSE, { id, status: 'CLOSED', closedOn, satisfaction: 'BASICALLY_SATISFIED' });
+    expect(closed).toMatchObject({ status: 'CLOSED', closedOn, satisfaction: 'BASICALLY_SATISFIED' });
+    const log = await changesOf(id);
+    expect(log.map((c: any) => c.changedFields)).toEqual([[], expect.any(Array), ['status', 'text'], ['status'], ['status', 'closedOn', 'satisfaction']]);
+    expect(new Set(log.map((c: any) => c.batchId)).size).toBe(5);
+  });
+
+  it('refuses impossible transitions with BAD_USER_INPUT on input.status, writing nothing', async () => {
+    const id = ticketId('12345', 990004);
+    await mutate(uploader, OPEN, openInput(id));
+    await mutate(uploader, CLOSE, { id, status: 'REJECTED', closedOn: receivedOn() });
+    const before = { row: await stored(id), counts: await counts() };
+    const error = await refused(uploader, CLOSE, { id, status: 'CLOSED', closedOn: receivedOn() }, 'BAD_USER_INPUT', 'input.status');
+    expect(error.message).toMatch(/already REJECTED/);
+    await refused(uploader, UPDATE, { id, status: 'IN_PROGRESS' }, 'BAD_USER_INPUT', 'input.status');
+    await refused(uploader, ROUTE, { id, handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) }, 'BAD_USER_INPUT', 'input.status');
+    expect(await stored(id)).toEqual(before.row);
+    expect(await counts()).toEqual(before.counts);
+
+    // An answered ticket is not refused any more (不予受理 comes before a reply), nor routed without reopening.
+    const replied = ticketId('12345', 990005);
+    await mutate(uploader, OPEN, openInput(replied));
+    await mutate(uploader, UPDATE, { id: replied, status: 'REPLIED' });
+    await refused(uploader, CLOSE, { id: replied, status: 'REJECTED', closedOn: receivedOn() }, 'BAD_USER_INPUT', 'input.status');
+    await refused(uploader, ROUTE, { id: replied, handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) }, 'BAD_USER_INPUT', 'input.status');
+    // The mutation's own statuses: update does not close, close does not update.
+    await refused(uploader, UPDATE, { id: replied, status: 'CLOSED' }, 'BAD_USER_INPUT', 'input.status');
+    await refused(uploader, CLOSE, { id: replied, status: 'IN_PROGRESS', closedOn: receivedOn() }, 'BAD_USER_INPUT', 'input.status');
+    expect((await stored(replied))!.status).toBe('REPLIED');
+  });
+
+  it('answers a bad value with BAD_USER_INPUT naming the field, and writes nothing', async () => {
+    const open = ticketId('12345', 990006);
+    await mutate(uploader, OPEN, openInput(open, { complainant: { name: '李华', phone: '0571-87654321' } }));
+    const before = { row: await stored(open), counts: await counts() };
+    const fresh = ticketId('12345', 990007);
+    // Two days ahead of the database's date: in the future in Shanghai too, whatever the hour.
+    const future = addDays(today, 2);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      [OPEN, openInput(fresh, { complainant: { name: '张三', phone: '12345' } }), 'input.complainant.phone'],
+      [OPEN, openInput(fresh, { complainant: { name: ' ', phone: '13912345678' } }), 'input.complainant.name'],
+      [OPEN, openInput(fresh, { text: '来电人张先生（13912345678）反映衣物损坏。' }), 'input.text'],
+      [OPEN, openInput(fresh, { channel: 'HOTLINE_12315' }), 'input.id'],
+      [OPEN, openInput('12345-1999-123'), 'input.id'],
+      [OPEN, openInput(fresh, { uscc: `${usccA.slice(0, 17)}${usccA[17] === '0' ? '1' : '0'}` }), 'input.uscc'],
+      [OPEN, openInput(fresh, { district: '330103' }), 'input.district'],
+      [OPEN, openInput(fresh, { dueOn: addDays(receivedOn(), -1) }), 'input.dueOn'],
+      [OPEN, openInput(`12345-${future.slice(0, 4)}-0990008`, { receivedOn: future }), 'input.receivedOn'],
+      // Opening an existing number again would reset its progress.
+      [OPEN, openInput(open, { respondentName: '另一家店' }), 'input.id'],
+      [ROUTE, { id: open, handlingAgency: 'police', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) }, 'input.handlingAgency'],
+      [ROUTE, { id: open, handlingAgency: 'market', handlingDistrict: '999999', dueOn: addDays(receivedOn(), 10) }, 'input.handlingDistrict'],
+      [ROUTE, { id: open, handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), -1) }, 'input.dueOn'],
+      [ROUTE, { id: ticketId('12345', 990099), handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) }, 'input.id'],
+      [UPDATE, { id: open, status: 'IN_PROGRESS', text: '来电人称可拨打0571-88889999联系。' }, 'input.text'],
+      [CLOSE, { id: open, status: 'REJECTED', closedOn: receivedOn(), satisfaction: 'SATISFIED' }, 'input.satisfaction'],
+      [CLOSE, { id: open, status: 'CLOSED', closedOn: addDays(receivedOn(), -1) }, 'input.closedOn'],
+      [CLOSE, { id: open, status: 'CLOSED', closedOn: future }, 'input.closedOn'],
+    ];
+    for (const [query, input, field] of cases) await refused(uploader, query, input, 'BAD_USER_INPUT', field);
+    expect(await stored(fresh)).toBeUndefined();
+    expect(await stored(open)).toEqual(before.row);
+    expect(await counts()).toEqual(before.counts);
+  });
+
+  it('lets only petition uploaders write, a district uploader only in its own district', async () => {
+    const id = ticketId('12345', 990010);
+    const before = await counts();
+    await refused(ownerAuth('complaints'), OPEN, openInput(id), 'FORBIDDEN');
+    await refused(uploaderAuth('complaints', { agency: 'market' }), OPEN, openInput(id), 'FORBIDDEN');
+    const importRefused = await importText(sample, ownerAuth('complaints'));
+    expect(importRefused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await counts()).toEqual(before);
+
+    const xihu = uploaderAuth('complaints', { district: '330106' });
+    const mine = await mutate(xihu, OPEN, openInput(id));
+    expect(mine).toMatchObject({ id, district: '330106', source: 'upload:petition-uploader-330106' });
+    await mutate(xihu, ROUTE, { id, handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) });
+
+    const binjiang = ticketId('12345', 990011);
+    await refused(xihu, OPEN, openInput(binjiang, { district: '330108' }), 'FORBIDDEN');
+    expect(await stored(binjiang)).toBeUndefined();
+    // Another district's ticket: refused before its status is looked at, and left as it was.
+    await mutate(uploader, OPEN, openInput(binjiang, { district: '330108' }));
+    const row = await stored(binjiang);
+    await refused(xihu, ROUTE, { id: binjiang, handlingAgency: 'market', handlingDistrict: '330106', dueOn: addDays(receivedOn(), 10) }, 'FORBIDDEN');
+    await refused(xihu, CLOSE, { id: binjiang, status: 'REJECTED', closedOn: receivedOn() }, 'FORBIDDEN');
+    // Moving a ticket into its district is writing another district's record, too.
+    await refused(xihu, OPEN, openInput(binjiang), 'FORBIDDEN');
+    expect(await stored(binjiang)).toEqual(row);
+  });
+
+  it('imports the sample CSV (accepted, then unchanged), Chinese headers and labels, and keeps complainants in step', async () => {
+    const ids = sample.trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+    expect(ids).toHaveLength(5);
+    for (const id of ids) expect(await stored(id)).toBeUndefined();
+
+    const first = (await importText(sample)).data as any;
+    expect(first.importComplaintsData).toMatchObject({ accepted: true, rows: 5, newRows: 5, changedRows: 0, absentRows: 0, rejectedRows: 0, errors: [], batch: { kind: 'IMPORT', status: 'SUCCEEDED' } });
+    const batchId = first.importComplaintsData.batch.id;
+    for (const id of ids) expect(await changesOf(id)).toEqual([{ key: id, operation: 'INSERTED', changedFields: [], batchId }]);
+    expect((await freshness())[0].lastBatch).toMatchObject({ id: batchId, kind: 'IMPORT', rows: 5, newRows: 5 });
+    expect(await stored('12315-2026-0900457')).toMatchObject({ status: 'TRANSFERRED', handlingAgency: 'commerce', closedOn: null, uscc: usccA, source: `import:${batchId}` });
+
+    const again = (await importText(sample)).data as any;
+    expect(again.importComplaintsData).toMatchObject({ accepted: true, rows: 5, newRows: 0, changedRows: 0, unchangedRows: 5, absentRows: 0 });
+
+    // An agency export: Chinese headers and labels, one ticket now 办结; the others, left out, stay (incremental).
+    const zh = '工单编号,来源渠道,受理日期,投诉类别,办理状态,承办单位,承办区县,办理时限,办结日期,满意度,被投诉对象,统一社会信用代码,所属区县,投诉内容\n'
+      + `XF-2026-0900042,信访,2026-10-08,污染扰民,办结,生态环境局,330106,2026-12-07,2026-11-02,不满意,文三干洗中心,${completeUscc('91330106MA2B00002')},330106,信访人反映该店干洗机运行时散发刺鼻气味，晚间气味尤为明显，影响周边居民生活，要求相关部门查处。\n`;
+    const update = (await importText(zh)).data as any;
+    expect(update.importComplaintsData).toMatchObject({ accepted: true, rows: 1, newRows: 0, changedRows: 1, absentRows: 0 });
+    expect(await stored('XF-2026-0900042')).toMatchObject({ status: 'CLOSED', closedOn: '2026-11-02', satisfaction: 'DISSATISFIED', handlingAgency: 'environment' });
+    expect((await changesOf('XF-2026-0900042')).at(-1)).toMatchObject({ operation: 'UPDATED', changedFields: ['status', 'closedOn', 'satisfaction'] });
+    for (const id of ids) expect((await stored(id))!.present).toBe(true);
+
+    // A correction of a ticket's district carries over to its complainant's copy (row scopes read it).
+    const id = ticketId('12345', 990020);
+    await mutate(uploader, OPEN, openInput(id, { complainant: { name: '赵敏', phone: '13700001111' } }));
+    const row = (await stored(id))!;
+    const header = 'id,channel,received_on,category,status,handling_agency,handling_district,due_on,closed_on,satisfaction,respondent_name,uscc,district,text';
+    const moved = [row.id, row.channel, row.receivedOn, row.category, row.status, row.handlingAgency, '330105', row.dueOn, '', '', row.respondentName, row.uscc, '330105', row.text].join(',');
+    const correction = (await importText(`${header}\n${moved}\n`)).data as any;
+    expect(correction.importComplaintsData).toMatchObject({ accepted: true, changedRows: 1 });
+    const [person] = await database.db.select().from(complainants).where(eq(complainants.ticketId, id));
+    expect(person).toMatchObject({ district: '330105', uscc: usccA, name: '赵敏' });
+  });
+
+  it('rejects a CSV with any bad row whole, naming line and column', async () => {
+    const before = await counts();
+    const lines = sample.trim().split('\n');
+    // Line 2: 办结 without its date; line 3: an unknown channel.
+    const bad = [lines[0], lines[1]!.replace('2026-09-12,SATISFIED', ','), lines[2]!.replace('HOTLINE_12315', '电话'), ...lines.slice(3)].join('\n');
+    const report = ((await importText(bad)).data as any).importComplaintsData;
+    expect(report).toMatchObject({ accepted: false, newRows: 0, changedRows: 0, rejectedRows: 2, batch: { status: 'REJECTED' } });
+    expect(report.errors).toEqual([
+      { line: 2, column: 'closed_on', reason: expect.stringMatching(/CLOSED ticket needs/) },
+      { line: 3, column: 'channel', reason: expect.stringMatching(/电话/) },
+    ]);
+    const after = await counts();
+    // Only the REJECTED batch row is kept.
+    expect(after).toEqual({ ...before, batches: before.batches + 1 });
   });
 });

@@ -1,6 +1,6 @@
 import { AGENCIES } from '@xiran/auth';
-import type { DatasetDefinition } from '@xiran/subgraph-kit';
-import { agency, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, tickets } from './db/schema';
+import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { agency, changeLog, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, importBatches, memberScope, tickets } from './db/schema';
 import { containsPhoneNumber } from './phone';
 import { CHANNEL_PREFIX, isFinal } from './workflow';
 
@@ -104,3 +104,6 @@ export const complaintsDataset: DatasetDefinition = {
 };
 
 export const DATASETS = [complaintsDataset];
+
+/** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
+export const INTAKE: IntakeOptions = { department: 'petition', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };

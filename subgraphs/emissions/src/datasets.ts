@@ -1,5 +1,20 @@
-import type { DatasetDefinition } from '@xiran/subgraph-kit';
-import { inspectionKind, inspectionResult, inspections, machineEnclosure, machines, machineStatus, penalties, permitKind, permits, solvent, solventLedger } from './db/schema';
+import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import {
+  changeLog,
+  importBatches,
+  inspectionKind,
+  inspectionResult,
+  inspections,
+  machineEnclosure,
+  machines,
+  machineStatus,
+  memberScope,
+  penalties,
+  permitKind,
+  permits,
+  solvent,
+  solventLedger,
+} from './db/schema';
 
 /**
  * 生态环境局's datasets: what it uploads (即时上传, the record* mutations) and refreshes (定期更新,
@@ -11,11 +26,6 @@ import { inspectionKind, inspectionResult, inspections, machineEnclosure, machin
 type Problem = { column: string; reason: string };
 
 const SOLVENT_LABELS = { 四氯乙烯: 'PCE', 碳氢溶剂: 'HYDROCARBON', 石油溶剂: 'HYDROCARBON', 十甲基环五硅氧烷: 'D5', 乙二醇醚: 'GLYCOL_ETHER', 液态二氧化碳: 'CO2', 湿洗: 'WET_CLEANING', 水洗: 'WET_CLEANING' };
-
-/** The calendar month now in Hangzhou, `YYYY-MM`: a ledger month cannot be reported before it begins. */
-function currentMonth(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
-}
 
 const uscc = { key: 'uscc', headers: ['uscc', '统一社会信用代码'], type: { kind: 'uscc' } } as const;
 const district = { key: 'district', headers: ['district', '所属区县'], type: { kind: 'district' } } as const;
@@ -132,7 +142,8 @@ export const solventLedgerDataset: DatasetDefinition = {
   columns: [
     uscc,
     district,
-    { key: 'month', headers: ['month', '月份'], type: { kind: 'month', as: 'date' } },
+    // A ledger month cannot be reported before it begins.
+    { key: 'month', headers: ['month', '月份'], type: { kind: 'month', as: 'date', notFuture: true } },
     { key: 'solvent', headers: ['solvent', '溶剂类型'], type: { kind: 'enum', values: solvent.enumValues, labels: SOLVENT_LABELS } },
     // Per operator and month: a large laundry factory buys a few tonnes of solvent at most and
     // cleans a few hundred tonnes of garments; more is a unit error (g for kg).
@@ -146,7 +157,6 @@ export const solventLedgerDataset: DatasetDefinition = {
     const problems: Problem[] = [];
     // Wet cleaning uses water and detergent: there is no solvent to keep a ledger of.
     if (record.solvent === 'WET_CLEANING') problems.push({ column: 'solvent', reason: 'WET_CLEANING (水洗) keeps no solvent ledger' });
-    if (String(record.month).slice(0, 7) > currentMonth()) problems.push({ column: 'month', reason: `${String(record.month).slice(0, 7)} has not begun` });
     return problems;
   },
   // A ledger is kept for the solvent machines on file: a month of an operator without any is a mistyped code.
@@ -184,3 +194,6 @@ export const penaltiesDataset: DatasetDefinition = {
 };
 
 export const DATASETS = [machinesDataset, permitsDataset, inspectionsDataset, solventLedgerDataset, penaltiesDataset];
+
+/** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
+export const INTAKE: IntakeOptions = { department: 'environment', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };

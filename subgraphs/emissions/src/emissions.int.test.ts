@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { completeUscc, DISTRICTS, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectEmissionsDatabase } from './db';
 import { generateEmissionsSeed, insertEmissionsSeed } from './db/seed';
 import { createEmissionsServer } from './server';
-import { generateGatewayKeys, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
-import { machines, memberScope } from './db/schema';
+import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { changeLog, importBatches, inspections, machines, memberScope, penalties, permits, solventLedger } from './db/schema';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -406,5 +407,250 @@ describe('emissions row scope', () => {
     // Operator fields are not aggregates: refused.
     const entity = await server.execute(`{ _entities(representations: [{ __typename: "Operator", uscc: "${recorded[0]!.uscc}" }]) { ... on Operator { emissionSummary { compliant } } } }`, {}, auth);
     expect(entity.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+// Intake (即时上传 / 定期更新): the record* mutations and importEmissionsData, as the department's
+// uploaders. Runs last: its snapshot imports replace the seed's machine and permit registers.
+
+const UPLOADER = uploaderAuth('emissions');
+const WEST_UPLOADER = uploaderAuth('emissions', { district: '330106' });
+/** Operators of the upload tests, apart from the seed's and the samples'. */
+const WEST_OP = completeUscc('91330106MA2B00009');
+const BINJIANG_OP = completeUscc('91330108MA2B00008');
+
+const MACHINE = { id: `${WEST_OP}-01-M1`, uscc: WEST_OP, district: '330106', outletId: `${WEST_OP}-01`, solvent: 'HYDROCARBON', enclosure: 'FULLY_ENCLOSED', capacityKg: 12, installed: '2021-04-01', status: 'IN_USE' };
+const PERMIT = { id: `${WEST_OP}-P1`, uscc: WEST_OP, district: '330106', kind: 'DISCHARGE_REGISTRATION', documentNumber: `${WEST_OP}001W`, issued: '2021-05-10', validUntil: '2026-05-09' };
+const INSPECTION = { id: `${WEST_OP}-I1`, uscc: WEST_OP, district: '330106', date: '2026-09-14', kind: 'ROUTINE', result: 'RECTIFY', issues: '活性炭吸附装置未按期更换', rectificationDue: '2026-10-14' };
+const LEDGER = { uscc: WEST_OP, district: '330106', month: '2026-09', solvent: 'HYDROCARBON', purchasedKg: 30, consumedKg: 12.4, garmentsKg: 1480, residueKg: 5.1, manifestNumber: null };
+const PENALTY = {
+  id: `${WEST_OP}-X1`, uscc: WEST_OP, district: '330106', decisionNumber: '杭环西罚〔2026〕101号', decided: '2026-10-12',
+  violation: '未按规定建立溶剂使用台账', fineYuan: 20000, publicityFrom: '2026-10-16', publicityUntil: '2027-10-15',
+};
+
+/** A sample file of /work/main/samples (the files the README documents). */
+const sample = (dataset: string) => readFileSync(new URL(`../../../samples/${dataset}.csv`, import.meta.url));
+
+const omitOwner = <T extends { uscc: string; district: string }>({ uscc: _u, district: _d, ...rest }: T) => rest;
+const UPLOADS = [
+  { mutation: 'recordMachine', inputType: 'MachineInput', dataset: 'machines', changeField: 'machines', key: MACHINE.id, input: MACHINE,
+    selection: 'id operatorUscc outletId solvent enclosure capacityKg installed status present', expected: { ...omitOwner(MACHINE), operatorUscc: WEST_OP, present: true } },
+  { mutation: 'recordPermit', inputType: 'PermitInput', dataset: 'permits', changeField: 'permits', key: PERMIT.id, input: PERMIT,
+    selection: 'id kind documentNumber issued validUntil present', expected: { ...omitOwner(PERMIT), present: true } },
+  { mutation: 'recordInspection', inputType: 'InspectionInput', dataset: 'inspections', changeField: 'inspections', key: INSPECTION.id, input: INSPECTION,
+    selection: 'id date kind result issues rectificationDue', expected: omitOwner(INSPECTION) },
+  { mutation: 'recordLedgerMonth', inputType: 'LedgerMonthInput', dataset: 'solvent-ledger', changeField: 'solventLedger', key: `${WEST_OP}/2026-09-01/HYDROCARBON`, input: LEDGER,
+    selection: 'month solvent purchasedKg consumedKg garmentsKg residueKg manifestNumber solventGramsPerKg', expected: { ...omitOwner(LEDGER), month: '2026-09-01', solventGramsPerKg: (12.4 * 1000) / 1480 } },
+  { mutation: 'recordPenalty', inputType: 'PenaltyInput', dataset: 'penalties', changeField: 'penalties', key: PENALTY.id, input: PENALTY,
+    selection: 'id decisionNumber decided violation fineYuan publicityFrom publicityUntil', expected: omitOwner(PENALTY) },
+];
+
+const upload = (mutation: string, inputType: string, input: unknown, auth: SubgraphAuth, selection = 'source') =>
+  server.execute(`mutation($i: ${inputType}!) { ${mutation}(input: $i) { ${selection} } }`, { i: input }, auth);
+const IMPORT = 'mutation($i: ImportInput!) { importEmissionsData(input: $i) { accepted rows newRows changedRows unchangedRows absentRows rejectedRows errors { line column reason } batch { id kind status } } }';
+const importCsv = (dataset: string, csv: string | Buffer, auth: SubgraphAuth = UPLOADER) =>
+  server.execute(IMPORT, { i: { dataset, fileName: `${dataset}.csv`, contentBase64: Buffer.from(csv).toString('base64') } }, auth);
+
+/** The change-log entries of one dataset since `since` (as `auth` may read them), and the dataset's last batch. */
+async function feedOf(changeField: string, dataset: string, since: string, auth: SubgraphAuth = UPLOADER) {
+  const result = await server.execute(
+    `query($s: DateTime!) { changes(since: $s) { ${changeField}(first: 1000) { nodes { key district operation changedFields batchId } } } dataFreshness { environment { dataset lastBatch { id kind } } } }`,
+    { s: since },
+    auth,
+  );
+  expect(result.errors).toBeUndefined();
+  const data = result.data as any;
+  return {
+    nodes: data.changes[changeField].nodes as Array<{ key: string; district: string; operation: string; changedFields: string[]; batchId: string }>,
+    lastBatch: data.dataFreshness.environment.find((d: any) => d.dataset === dataset).lastBatch as { id: string; kind: string } | null,
+  };
+}
+
+/** Everything an upload or import could have written: rows of every dataset, change-log entries, batches. */
+async function writtenCounts() {
+  const db = database.db;
+  return Promise.all([machines, permits, inspections, solventLedger, penalties, changeLog, importBatches].map((table) => db.$count(table)));
+}
+
+describe('intake', () => {
+  let since: string;
+  beforeAll(() => {
+    since = new Date(Date.now() - 1000).toISOString();
+  });
+
+  it.each(UPLOADS)('$mutation writes, answers the record read back, and shows in changes and dataFreshness', async (c) => {
+    const result = await upload(c.mutation, c.inputType, c.input, UPLOADER, `${c.selection} source`);
+    expect(result.errors).toBeUndefined();
+    const answer = (result.data as any)[c.mutation];
+    expect(answer).toEqual({ ...c.expected, source: 'upload:environment-uploader' });
+
+    const { nodes, lastBatch } = await feedOf(c.changeField, c.dataset, since);
+    expect(lastBatch?.kind).toBe('UPLOAD');
+    expect(nodes).toContainEqual({ key: c.key, district: '330106', operation: 'INSERTED', changedFields: [], batchId: lastBatch!.id });
+  });
+
+  it('logs an upload that changes a record as UPDATED with the fields changed, and one that changes nothing not at all', async () => {
+    const changed = await upload('recordMachine', 'MachineInput', { ...MACHINE, capacityKg: 15, status: 'RETIRED' }, UPLOADER, 'capacityKg status');
+    expect(changed.errors).toBeUndefined();
+    expect((changed.data as any).recordMachine).toEqual({ capacityKg: 15, status: 'RETIRED' });
+    const after = await feedOf('machines', 'machines', since);
+    expect(after.nodes.filter((n) => n.key === MACHINE.id).map((n) => [n.operation, [...n.changedFields].sort()])).toEqual([
+      ['INSERTED', []],
+      ['UPDATED', ['capacityKg', 'status']],
+    ]);
+    const same = await upload('recordMachine', 'MachineInput', { ...MACHINE, capacityKg: 15, status: 'RETIRED' }, UPLOADER);
+    expect(same.errors).toBeUndefined();
+    expect((await feedOf('machines', 'machines', since)).nodes.filter((n) => n.key === MACHINE.id)).toHaveLength(2);
+  });
+
+  it('answers BAD_USER_INPUT naming the field, and writes nothing', async () => {
+    const nobody = completeUscc('91330106MA2B00006');
+    const cases: Array<[string, string, Record<string, unknown>, string]> = [
+      ['recordMachine', 'MachineInput', { ...MACHINE, id: 'BAD-M1', capacityKg: 500 }, 'input.capacityKg'],
+      ['recordMachine', 'MachineInput', { ...MACHINE, id: 'BAD-M2', solvent: 'WET_CLEANING', enclosure: 'OPEN' }, 'input.enclosure'],
+      ['recordMachine', 'MachineInput', { ...MACHINE, id: 'BAD-M3', uscc: `${WEST_OP.slice(0, 17)}${WEST_OP.endsWith('0') ? '1' : '0'}` }, 'input.uscc'],
+      ['recordMachine', 'MachineInput', { ...MACHINE, id: 'BAD-M4', district: '330103' }, 'input.district'],
+      ['recordMachine', 'MachineInput', { ...MACHINE, id: 'BAD-M5', installed: '2999-01-01' }, 'input.installed'],
+      ['recordPermit', 'PermitInput', { ...PERMIT, id: 'BAD-P1', validUntil: null }, 'input.validUntil'],
+      ['recordPermit', 'PermitInput', { ...PERMIT, id: 'BAD-P2', validUntil: '2020-01-01' }, 'input.validUntil'],
+      ['recordInspection', 'InspectionInput', { ...INSPECTION, id: 'BAD-I1', rectificationDue: null }, 'input.rectificationDue'],
+      ['recordInspection', 'InspectionInput', { ...INSPECTION, id: 'BAD-I2', result: 'PASS', issues: null }, 'input.rectificationDue'],
+      ['recordLedgerMonth', 'LedgerMonthInput', { ...LEDGER, month: '2026-13' }, 'input.month'],
+      ['recordLedgerMonth', 'LedgerMonthInput', { ...LEDGER, month: '2099-01' }, 'input.month'],
+      ['recordLedgerMonth', 'LedgerMonthInput', { ...LEDGER, month: '2026-08', solvent: 'WET_CLEANING' }, 'input.solvent'],
+      ['recordLedgerMonth', 'LedgerMonthInput', { ...LEDGER, month: '2026-08', consumedKg: -1 }, 'input.consumedKg'],
+      // No machine of this operator is on file: the reference is checked in the database, then rolled back.
+      ['recordLedgerMonth', 'LedgerMonthInput', { ...LEDGER, uscc: nobody }, 'input.uscc'],
+      ['recordPenalty', 'PenaltyInput', { ...PENALTY, id: 'BAD-X1', publicityFrom: '2026-10-01' }, 'input.publicityFrom'],
+      ['recordPenalty', 'PenaltyInput', { ...PENALTY, id: 'BAD-X2', publicityUntil: '2026-10-15' }, 'input.publicityUntil'],
+      ['recordPenalty', 'PenaltyInput', { ...PENALTY, id: 'BAD-X3', fineYuan: -5 }, 'input.fineYuan'],
+    ];
+    const before = await writtenCounts();
+    for (const [mutation, inputType, input, field] of cases) {
+      const result = await upload(mutation, inputType, input, UPLOADER);
+      expect(result.errors?.[0]?.extensions, `${mutation} ${field}`).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(result.data).toBeNull();
+    }
+    expect(await writtenCounts()).toEqual(before);
+    const ledger = await database.db.select().from(solventLedger).where(eq(solventLedger.uscc, nobody));
+    expect(ledger).toEqual([]);
+  });
+
+  it('lets only environment uploaders write, a district uploader only in its own district', async () => {
+    const binjiang = { ...MACHINE, id: `${BINJIANG_OP}-01-M1`, uscc: BINJIANG_OP, district: '330108', outletId: `${BINJIANG_OP}-01` };
+    const before = await writtenCounts();
+    for (const auth of [ownerAuth('emissions'), uploaderAuth('emissions', { agency: 'market' })]) {
+      const write = await upload('recordMachine', 'MachineInput', binjiang, auth);
+      expect(write.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', coordinate: 'Mutation.recordMachine' });
+      const file = await importCsv('inspections', sample('inspections'), auth);
+      expect(file.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', coordinate: 'Mutation.importEmissionsData' });
+    }
+    const outside = await upload('recordMachine', 'MachineInput', binjiang, WEST_UPLOADER);
+    expect(outside.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.district' });
+    expect(await writtenCounts()).toEqual(before);
+
+    // The city uploader records the Binjiang machine; the West Lake uploader may not take it over.
+    expect((await upload('recordMachine', 'MachineInput', binjiang, UPLOADER)).errors).toBeUndefined();
+    const takeover = await upload('recordMachine', 'MachineInput', { ...binjiang, district: '330106' }, WEST_UPLOADER);
+    expect(takeover.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.district' });
+    expect((await database.db.select().from(machines).where(eq(machines.id, binjiang.id)))[0]).toMatchObject({ district: '330108' });
+    // Nor import a file with rows of another district (the whole file is refused).
+    const file = await importCsv('inspections', sample('inspections'), WEST_UPLOADER);
+    expect(file.errors).toBeUndefined();
+    expect((file.data as any).importEmissionsData).toMatchObject({ accepted: false, newRows: 0 });
+    expect((file.data as any).importEmissionsData.errors.map((e: any) => e.column)).toContain('district');
+
+    // Inside its district it writes, and the answer is read back under its (district) row scope.
+    const inside = { ...MACHINE, id: `${WEST_OP}-01-M2`, solvent: 'PCE' };
+    const own = await upload('recordMachine', 'MachineInput', inside, WEST_UPLOADER, 'id solvent present source');
+    expect(own.errors).toBeUndefined();
+    expect((own.data as any).recordMachine).toEqual({ id: inside.id, solvent: 'PCE', present: true, source: 'upload:environment-uploader-330106' });
+    const penalty = await upload('recordPenalty', 'PenaltyInput', { ...PENALTY, id: `${WEST_OP}-X2`, fineYuan: 5000 }, WEST_UPLOADER, 'id fineYuan');
+    expect((penalty.data as any).recordPenalty).toEqual({ id: `${WEST_OP}-X2`, fineYuan: 5000 });
+
+    // Its change feed is limited to its district too.
+    const { nodes } = await feedOf('machines', 'machines', since, WEST_UPLOADER);
+    expect(nodes.map((n) => n.key)).toContain(inside.id);
+    expect(nodes.map((n) => n.key)).not.toContain(binjiang.id);
+    expect(nodes.every((n) => n.district === '330106')).toBe(true);
+  });
+
+  it('answers a recorded penalty whatever its publicity; Operator.penalties lists it only while publicised', async () => {
+    const past = { ...PENALTY, id: `${WEST_OP}-X0`, decided: '2023-02-01', publicityFrom: '2023-02-06', publicityUntil: '2023-08-05' };
+    const result = await upload('recordPenalty', 'PenaltyInput', past, UPLOADER, 'id publicityUntil');
+    expect(result.errors).toBeUndefined();
+    expect((result.data as any).recordPenalty).toEqual({ id: past.id, publicityUntil: '2023-08-05' });
+    const entity = await run(`{ _entities(representations: [{ __typename: "Operator", uscc: "${WEST_OP}" }]) { ... on Operator { penalties { id } } } }`);
+    expect((entity.data as any)._entities[0].penalties.map((p: any) => p.id).sort()).toEqual([PENALTY.id, `${WEST_OP}-X2`]);
+  });
+
+  const IMPORTS = [
+    { dataset: 'machines', changeField: 'machines', snapshot: { table: machines, part: 'machines' as const } },
+    { dataset: 'permits', changeField: 'permits', snapshot: { table: permits, part: 'permits' as const } },
+    { dataset: 'inspections', changeField: 'inspections', snapshot: null },
+    // After machines: a ledger month needs a machine of its operator on file.
+    { dataset: 'solvent-ledger', changeField: 'solventLedger', snapshot: null },
+    { dataset: 'penalties', changeField: 'penalties', snapshot: null },
+  ];
+
+  it.each(IMPORTS)('imports the sample CSV of $dataset; the same file again changes nothing', async ({ dataset, changeField, snapshot }) => {
+    const csv = sample(dataset).toString('utf8');
+    const lines = csv.trimEnd().split('\n');
+    const rows = lines.length - 1;
+    const keys = lines.slice(1).map((line: string) => line.split(','));
+    // A snapshot is the whole register: the seed's and earlier uploads' records it leaves out go absent.
+    const ids = keys.map((cells: string[]) => cells[0]!);
+    const leftOut = snapshot ? await database.db.$count(snapshot.table, and(eq(snapshot.table.present, true), notInArray(snapshot.table.id, ids))) : 0;
+    if (snapshot) expect(leftOut, 'the seed and the uploads hold records the sample leaves out').toBeGreaterThan(0);
+
+    const first = await importCsv(dataset, csv);
+    expect(first.errors).toBeUndefined();
+    const report = (first.data as any).importEmissionsData;
+    expect(report).toMatchObject({ accepted: true, rows, newRows: rows, changedRows: 0, absentRows: leftOut, rejectedRows: 0, errors: [], batch: { kind: 'IMPORT', status: 'SUCCEEDED' } });
+    const { nodes, lastBatch } = await feedOf(changeField, dataset, since);
+    expect(lastBatch).toEqual({ id: report.batch.id, kind: 'IMPORT' });
+    expect(nodes.filter((n) => n.batchId === report.batch.id && n.operation === 'INSERTED')).toHaveLength(rows);
+
+    const again = await importCsv(dataset, csv);
+    expect((again.data as any).importEmissionsData).toMatchObject({ accepted: true, rows, newRows: 0, changedRows: 0, unchangedRows: rows, absentRows: 0 });
+
+    if (snapshot) {
+      // A second file leaving the last record out: that one is kept, marked no longer present.
+      const [id, uscc] = keys[keys.length - 1]!;
+      const partial = await importCsv(dataset, lines.slice(0, -1).join('\n'));
+      const partialReport = (partial.data as any).importEmissionsData;
+      expect(partialReport).toMatchObject({ accepted: true, rows: rows - 1, newRows: 0, changedRows: 0, unchangedRows: rows - 1, absentRows: 1 });
+      const query = `{ _entities(representations: [{ __typename: "Operator", uscc: "${uscc}" }]) { ... on Operator { ${snapshot.part} { id present } } } }`;
+      const read = await server.execute(query, {}, UPLOADER);
+      expect(read.errors).toBeUndefined();
+      expect((read.data as any)._entities[0][snapshot.part]).toContainEqual({ id, present: false });
+      expect((await feedOf(changeField, dataset, since)).nodes).toContainEqual({ key: id, district: expect.any(String), operation: 'ABSENT', changedFields: ['present'], batchId: partialReport.batch.id });
+
+      // Listed again, it is present again.
+      const whole = await importCsv(dataset, csv);
+      expect((whole.data as any).importEmissionsData).toMatchObject({ accepted: true, newRows: 0, changedRows: 1, absentRows: 0 });
+      expect(((await server.execute(query, {}, UPLOADER)).data as any)._entities[0][snapshot.part]).toContainEqual({ id, present: true });
+    }
+  });
+
+  it('reads Chinese headers and labels, and refuses a whole file for one bad row, naming its line and column', async () => {
+    // A West Lake operator of the samples: its machines are on file, so a ledger month of it is acceptable.
+    const uscc = sample('machines').toString('utf8').split('\n')[1]!.split(',')[1]!;
+    const chinese = `检查编号,统一社会信用代码,所属区县,检查日期,检查类型,检查结果,发现问题,整改期限\n${uscc}-I9,${uscc},330106,2026/10/08,日常检查,合格,,\n`;
+    const accepted = await importCsv('inspections', chinese);
+    expect((accepted.data as any).importEmissionsData).toMatchObject({ accepted: true, newRows: 1 });
+    const stored = await database.db.select().from(inspections).where(eq(inspections.id, `${uscc}-I9`));
+    expect(stored).toMatchObject([{ date: '2026-10-08', kind: 'ROUTINE', result: 'PASS', district: '330106' }]);
+
+    const before = await writtenCounts();
+    const ledger = `统一社会信用代码,所属区县,月份,溶剂类型,购入量,使用量,洗涤衣物量,残渣产生量,危废转移联单号\n${uscc},330106,2026-10,四氯乙烯,32,18.5,1600,5,\n${uscc},330106,2026-07,四氯乙烯,0,十二,1500,4.8,\n`;
+    const refused = await importCsv('solvent-ledger', ledger);
+    expect(refused.errors).toBeUndefined();
+    const report = (refused.data as any).importEmissionsData;
+    expect(report).toMatchObject({ accepted: false, rows: 2, newRows: 0, rejectedRows: 1, batch: { status: 'REJECTED' } });
+    expect(report.errors).toEqual([{ line: 3, column: '使用量', reason: expect.stringContaining('not a number') }]);
+    const after = await writtenCounts();
+    // Only the REJECTED batch row was added.
+    expect(after).toEqual([...before.slice(0, -1), before[before.length - 1]! + 1]);
   });
 });

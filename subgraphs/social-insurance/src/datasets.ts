@@ -1,5 +1,5 @@
-import type { DatasetDefinition } from '@xiran/subgraph-kit';
-import { headcountBand, insuranceType, paymentStatus, unitHeadcount, unitInsuranceStatus } from './db/schema';
+import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { changeLog, headcountBand, importBatches, insuranceType, memberScope, paymentStatus, unitHeadcount, unitInsuranceStatus } from './db/schema';
 
 /**
  * 人社局's datasets: what it uploads and refreshes. Both are full snapshots of the bureau's unit
@@ -8,16 +8,6 @@ import { headcountBand, insuranceType, paymentStatus, unitHeadcount, unitInsuran
  */
 
 type Problem = { column: string; reason: string };
-
-/** The current month in Shanghai, YYYY-MM: a status "as of" a later month is a typing error. */
-function currentPeriod(): string {
-  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
-}
-
-function asOfPeriodProblems(record: Record<string, unknown>): Problem[] {
-  const current = currentPeriod();
-  return String(record.asOfPeriod) > current ? [{ column: 'asOfPeriod', reason: `${String(record.asOfPeriod)} is after the current month (${current})` }] : [];
-}
 
 export const insuranceStatusDataset: DatasetDefinition = {
   name: 'insurance-status',
@@ -65,10 +55,11 @@ export const insuranceStatusDataset: DatasetDefinition = {
     // 240 months (20 years) is beyond any arrears a bureau carries on its books.
     { key: 'arrearsMonths', headers: ['arrears_months', '欠费月数'], type: { kind: 'integer', min: 0, max: 240 } },
     { key: 'lastPaidPeriod', headers: ['last_paid_period', '最后缴费所属期'], type: { kind: 'month', as: 'period' }, optional: true },
-    { key: 'asOfPeriod', headers: ['as_of_period', '数据所属期'], type: { kind: 'month', as: 'period' } },
+    // A status "as of" a month not yet begun is a typing error.
+    { key: 'asOfPeriod', headers: ['as_of_period', '数据所属期'], type: { kind: 'month', as: 'period', notFuture: true } },
   ],
   check(record) {
-    const problems = asOfPeriodProblems(record);
+    const problems: Problem[] = [];
     if (record.lastPaidPeriod && String(record.lastPaidPeriod) > String(record.asOfPeriod)) {
       problems.push({ column: 'lastPaidPeriod', reason: `${String(record.lastPaidPeriod)} is after the period the status is as of (${String(record.asOfPeriod)})` });
     }
@@ -103,9 +94,12 @@ export const insuredHeadcountDataset: DatasetDefinition = {
         labels: { 无: 'NONE', 无参保人员: 'NONE', '1-5人': 'FROM_1_TO_5', '6-20人': 'FROM_6_TO_20', '21-50人': 'FROM_21_TO_50', '50人以上': 'OVER_50', '51人以上': 'OVER_50' },
       },
     },
-    { key: 'asOfPeriod', headers: ['as_of_period', '数据所属期'], type: { kind: 'month', as: 'period' } },
+    // A status "as of" a month not yet begun is a typing error.
+    { key: 'asOfPeriod', headers: ['as_of_period', '数据所属期'], type: { kind: 'month', as: 'period', notFuture: true } },
   ],
-  check: asOfPeriodProblems,
 };
 
 export const DATASETS = [insuranceStatusDataset, insuredHeadcountDataset];
+
+/** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
+export const INTAKE: IntakeOptions = { department: 'hrss', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };

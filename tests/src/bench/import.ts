@@ -16,10 +16,11 @@ import { today } from '../seed/seed-world';
  * batch row), into an empty table each time, alternating, best of several rounds each. Ratios in
  * one run; the target is an import within 5x of COPY.
  *
- * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xiran_bench), BENCH_ROWS (50000),
+ * BENCH_IMPORT_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xiran_bench_import), BENCH_ROWS (50000),
  * BENCH_ROUNDS (3).
  */
-const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/xiran_bench';
+// Its own database: it empties the table it loads, so never the seeded one of `npm run bench`.
+const serverUrl = process.env.BENCH_IMPORT_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/xiran_bench_import';
 const rowCount = Number(process.env.BENCH_ROWS || 50_000);
 const rounds = Number(process.env.BENCH_ROUNDS || 3);
 const TARGET_RATIO = 5;

@@ -3,13 +3,12 @@ import { GraphQLError } from 'graphql';
 import { badUserInput, forbidden } from '@xiran/auth';
 import { importResolver, parseValue, patchRecord, uploadRecords, writerOf, type ImportInputArgs } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
-import { DATASETS, leadsDataset, membershipsDataset } from '../datasets';
-import { changeLog, importBatches, memberships, type CreditGradeValue, type LeadRow, type MembershipRow } from '../db/schema';
+import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
+import { memberships, type CreditGradeValue, type LeadRow, type MembershipRow } from '../db/schema';
 import { newLeadId, routeLead, todayInShanghai } from '../lead-routing';
 import { memberNumberError } from '../member-numbers';
 
 // No memberScope: the association owns the membership list, so it keeps no replicated copy.
-export const INTAKE = { department: 'association', datasets: DATASETS, intake: { importBatches, changeLog } } as const;
 
 interface MembershipInput {
   uscc: string;
@@ -38,7 +37,7 @@ interface LeadInput {
   reportedOn?: string | null;
 }
 
-/** CreditGradeInput's fields as the memberships dataset names its columns. */
+/** The memberships dataset's grade columns, as CreditGradeInput names them. */
 const GRADE_FIELDS: Record<string, string> = { 'input.gradeValidFrom': 'input.validFrom', 'input.gradeValidTo': 'input.validTo' };
 
 /** The same error with the dataset's column names replaced by the input's field names. */
@@ -79,13 +78,19 @@ export const Mutation = {
     const { input } = args;
     const uscc = String(input.uscc).trim().toUpperCase();
     const writer = writerOf(ctx.auth);
-    const [member] = await ctx.db.select({ district: memberships.district, status: memberships.status }).from(memberships).where(eq(memberships.uscc, uscc)).limit(1);
+    const [member] = await ctx.db
+      .select({ district: memberships.district, status: memberships.status, present: memberships.present })
+      .from(memberships)
+      .where(eq(memberships.uscc, uscc))
+      .limit(1);
     if (!member) throw badUserInput('input.uscc', `${uscc} is not a member of the association: record the membership first`);
     // Checked before the status so that another district's members stay opaque to a district uploader.
     if (writer.district && member.district !== writer.district) {
       throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: 'input.uscc' });
     }
+    // The association rates its members: not one that has left, nor one its last member list left out.
     if (member.status === 'LAPSED') throw badUserInput('input.uscc', `${uscc}'s membership has lapsed (退会): only members are rated`);
+    if (!member.present) throw badUserInput('input.uscc', `${uscc} is not on the association's current member list: record the membership first`);
     try {
       await patchRecord(ctx.db, INTAKE.intake, membershipsDataset, { uscc }, { grade: input.grade, gradeValidFrom: input.validFrom, gradeValidTo: input.validTo }, writer);
     } catch (error) {

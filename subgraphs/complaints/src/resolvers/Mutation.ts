@@ -3,9 +3,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput, forbidden } from '@xiran/auth';
 import { addDays, importResolver, parseValue, patchRecord, requestedFields, uploadRecords, writerOf, type ImportInputArgs } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
-import { complaintsDataset, DATASETS } from '../datasets';
+import { complaintsDataset, INTAKE } from '../datasets';
 import { insertComplainant, syncComplainantCopies, validateComplainant, type ComplainantInput } from '../db/complainants';
-import { changeLog, importBatches, memberScope, tickets, type TicketRow } from '../db/schema';
+import { tickets, type TicketRow } from '../db/schema';
 import { assertTransition, DUE_DAYS } from '../workflow';
 
 type Status = TicketRow['status'];
@@ -44,7 +44,6 @@ interface CloseComplaintInput {
   satisfaction?: TicketRow['satisfaction'];
 }
 
-export const INTAKE = { department: 'petition', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope } as const;
 
 const importTickets = importResolver(INTAKE);
 
@@ -66,9 +65,9 @@ function handlingDistrictOf(ticket: OpenComplaintInput): string {
 }
 
 /**
- * Moves a stored ticket to `to` with `patch` over it. The row is locked first, so two agencies
- * acting on one ticket at once each see the other's move rather than a stale status; the move must
- * be one the workflow allows, and the whole record is validated again (patchRecord).
+ * Moves a stored ticket to `to` with `patch` over it. The row is locked first: of two agencies
+ * acting on one ticket at once, the second sees the first's move rather than a stale status. The
+ * move must be one the workflow allows, and the whole record is validated again (patchRecord).
  */
 async function moveTicket(ctx: ComplaintsContext, id: string, to: Status, patch: Record<string, unknown>): Promise<string> {
   const writer = writerOf(ctx.auth);

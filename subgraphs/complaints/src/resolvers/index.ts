@@ -1,6 +1,7 @@
 import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
 import { ComplaintTicket } from './ComplaintTicket';
-import { INTAKE, Mutation } from './Mutation';
+import { INTAKE } from '../datasets';
+import { Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Query } from './Query';
 

@@ -1,10 +1,7 @@
 import { importResolver, uploadRecords, writerOf, type DatasetDefinition, type ParsedValue } from '@xiran/subgraph-kit';
 import type { EmissionsContext } from '../context';
-import { DATASETS, inspectionsDataset, machinesDataset, penaltiesDataset, permitsDataset, solventLedgerDataset } from '../datasets';
+import { INTAKE, inspectionsDataset, machinesDataset, penaltiesDataset, permitsDataset, solventLedgerDataset } from '../datasets';
 import { ledgerKey } from '../db/queries';
-import { changeLog, importBatches, memberScope } from '../db/schema';
-
-export const INTAKE = { department: 'environment', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope } as const;
 
 type Input = { input: Record<string, unknown> };
 

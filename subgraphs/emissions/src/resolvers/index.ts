@@ -1,6 +1,7 @@
 import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
+import { INTAKE } from '../datasets';
 import { DryCleaningMachine } from './DryCleaningMachine';
-import { INTAKE, Mutation } from './Mutation';
+import { Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Outlet } from './Outlet';
 import { Query } from './Query';

@@ -15,7 +15,7 @@ export type ColumnType =
   | { kind: 'district' }
   | { kind: 'date'; notFuture?: boolean }
   /** A month: stored as `YYYY-MM` (a period) or as its first day `YYYY-MM-01` (a date column). */
-  | { kind: 'month'; as: 'period' | 'date' }
+  | { kind: 'month'; as: 'period' | 'date'; notFuture?: boolean }
   /** One of `values`; `labels` maps the Chinese label an agency export uses to the value. */
   | { kind: 'enum'; values: readonly string[]; labels?: Readonly<Record<string, string>> }
   /** Several of `values`, separated by `|`, `;` or `、` in a CSV cell. */
@@ -114,8 +114,8 @@ function realDate(y: string, m: string, d: string): string | null {
 }
 
 let today = { value: '', until: 0 };
-/** Today's date in Asia/Shanghai (the agencies' civil date), recomputed once a minute. */
-function todayInShanghai(): string {
+/** Today's date in Asia/Shanghai (UTC+8 all year: the agencies' civil date), recomputed once a minute. */
+export function todayInShanghai(): string {
   const now = Date.now();
   if (now >= today.until) today = { value: new Date(now + 8 * 3600_000).toISOString().slice(0, 10), until: now + 60_000 };
   return today.value;
@@ -175,6 +175,7 @@ export function parseValue(column: DatasetColumn, raw: unknown): ParseResult {
       const m = MONTH.exec(s) ?? /^(\d{4})-(\d{2})-01$/.exec(s);
       const month = m && Number(m[2]) >= 1 && Number(m[2]) <= 12 ? `${m[1]}-${pad(m[2]!)}` : null;
       if (!month || month < EARLIEST.slice(0, 7) || month > LATEST.slice(0, 7)) return { ok: false, reason: `${JSON.stringify(s)} is not a month (YYYY-MM)` };
+      if (type.notFuture && month > todayInShanghai().slice(0, 7)) return { ok: false, reason: `${month} has not begun` };
       return { ok: true, value: type.as === 'date' ? `${month}-01` : month };
     }
     case 'enum': {

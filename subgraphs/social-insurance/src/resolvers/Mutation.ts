@@ -1,9 +1,7 @@
 import { importResolver, uploadRecords, writerOf } from '@xiran/subgraph-kit';
 import type { SocialInsuranceContext } from '../context';
-import { DATASETS, insuranceStatusDataset, insuredHeadcountDataset } from '../datasets';
-import { changeLog, importBatches, memberScope } from '../db/schema';
+import { insuranceStatusDataset, insuredHeadcountDataset, INTAKE } from '../datasets';
 
-export const INTAKE = { department: 'hrss', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope } as const;
 
 /** Each input names exactly the columns of its dataset (no person-level field exists to pass). */
 type RecordInput = Record<string, unknown>;
