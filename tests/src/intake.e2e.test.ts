@@ -101,7 +101,7 @@ describe('importing through the API', () => {
 
   it('reports every bad row of a rejected file, and writes none of it', async () => {
     const uploader = await bearer(keys, { agency: 'market', roles: ['uploader'] });
-    const csv = samples('outlets.csv').toString('utf8').replace('330106,120.1301', '330104,120.1301').replace(/,OPEN\r\n$/, ',MAYBE\r\n');
+    const csv = samples('outlets.csv').toString('utf8').replace('330106,120.1301', '330104,120.1301').replace(/,CLOSED\r\n$/, ',MAYBE\r\n');
     const result = await graphql(stack.gatewayUrl, IMPORT('importRegistrationData'), { input: { dataset: 'outlets', contentBase64: Buffer.from(csv).toString('base64') } }, uploader);
     const report = result.data?.importRegistrationData;
     expect(report).toMatchObject({ accepted: false, rejectedRows: 2, batch: { status: 'REJECTED' } });

@@ -159,7 +159,8 @@ export function parseValue(column: DatasetColumn, raw: unknown): ParseResult {
     case 'district': {
       if (typeof text !== 'string') return { ok: false, reason: 'must be a district code' };
       if (isDistrictCode(text)) return { ok: true, value: text };
-      return { ok: false, reason: ABOLISHED_DISTRICTS.get(text) ?? `${JSON.stringify(text)} is not a Hangzhou district code (GB/T 2260, or HZ-XHFJ)` };
+      const abolished = ABOLISHED_DISTRICTS.get(text);
+      return { ok: false, reason: abolished ? `${text}: ${abolished}` : `${JSON.stringify(text)} is not a Hangzhou district code (GB/T 2260, or HZ-XHFJ)` };
     }
     case 'date': {
       const s = String(text);
