@@ -235,7 +235,7 @@ describe('a crash in the middle of an import', () => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         // Asked on another connection: inside a transaction pg_stat_activity is a snapshot.
-        const waiting = await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        const waiting = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
         if (waiting.rows[0]!.n > 0) break;
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the import never reached its merge:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -250,7 +250,7 @@ describe('a crash in the middle of an import', () => {
     }
     // The killed client's backend finishes its statement, finds no client, rolls back: wait for it.
     for (let i = 0; i < 100; i++) {
-      const left = await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`);
+      const left = await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`);
       if (left.rows[0]!.n === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
