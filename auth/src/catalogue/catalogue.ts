@@ -1,7 +1,7 @@
 import { ALWAYS_READABLE, FIELD_GROUPS, type FieldGroup, type GroupId } from './groups';
 import type { EffectiveGrant } from './grants';
 import type { Principal } from '../principal';
-import { WRITES_BY_COORDINATE } from './writes';
+import { mayWrite, WRITES_BY_COORDINATE } from './writes';
 
 export type FieldDecision =
   | { allowed: true; group: GroupId | null; grant: EffectiveGrant | null }
@@ -38,13 +38,12 @@ export class Catalogue {
 
   /**
    * Deny by default: a field is readable only through a live grant of its group, and a mutation
-   * runs only for the owning agency's uploaders (see writes.ts).
+   * runs only for the writers writes.ts names (the owning agency's uploaders, as a rule).
    */
   decide(coordinate: string, grants: ReadonlyMap<GroupId, EffectiveGrant>, principal?: Principal): FieldDecision {
     const write = WRITES_BY_COORDINATE.get(coordinate);
     if (write) {
-      const uploader = principal?.agency === write.owner && principal.roles.includes('uploader');
-      return uploader ? { allowed: true, group: null, grant: null } : { allowed: false, group: null, reason: 'NOT_UPLOADER' };
+      return mayWrite(write, principal) ? { allowed: true, group: null, grant: null } : { allowed: false, group: null, reason: 'NOT_UPLOADER' };
     }
     if (coordinate.endsWith('.__typename') || ALWAYS_READABLE.has(coordinate)) return { allowed: true, group: null, grant: null };
     const group = this.byCoordinate.get(coordinate);

@@ -51,6 +51,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
         'established', 'deregistered', 'businessScope', 'industryCode', 'abnormalList', ...ROW),
       'Operator.present',
       'ChangeFeed.operators',
+      // 相互比对: the keys of the operators a filter selects, unpaged.
+      'Query.operatorKeys',
       ...on('OperatorConnection', 'nodes', 'totalCount', 'pageInfo'),
       ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
     ],
@@ -99,6 +101,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('DryCleaningMachine', 'present'),
       ...on('EnvironmentalPermit', 'present'),
       ...on('ChangeFeed', 'machines', 'permits'),
+      'Query.machineUse',
+      ...on('MachineUse', 'machine', 'uscc'),
       ...on('EmissionDistrictStatistics', 'machines', 'enclosedMachines', 'openMachines', 'machinesBySolvent'),
       ...on('SolventCount', 'solvent', 'machines'),
     ],
@@ -114,6 +118,9 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Inspection', 'id', 'date', 'kind', 'result', 'issues', 'rectificationDue', ...ROW),
       ...on('SolventLedgerMonth', 'month', 'solvent', 'purchasedKg', 'consumedKg', 'garmentsKg', 'residueKg', 'manifestNumber', 'solventGramsPerKg', ...ROW),
       ...on('ChangeFeed', 'inspections', 'solventLedger'),
+      'MachineUse.lastActiveMonth',
+      'Query.solventUse',
+      ...on('SolventUse', 'uscc', 'operator', 'months', 'purchasedKg', 'consumedKg', 'garmentsKg', 'gramsPerKg'),
     ],
     aggregates: [],
   },
@@ -136,6 +143,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('InsuranceStatus', 'type', 'code', 'paymentStatus', 'inArrears', 'arrearsMonths', 'lastPaidPeriod', 'asOfPeriod', ...ROW),
       'InsuranceStatus.present',
       'ChangeFeed.insuranceStatus',
+      'Query.operatorsInArrears',
       ...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated'),
     ],
     aggregates: [...on('SocialInsuranceDistrictStatistics', 'units', 'unitsInArrears', 'unitsTerminated')],
@@ -150,6 +158,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('InsuredHeadcount', 'band', 'asOfPeriod', ...ROW),
       'InsuredHeadcount.present',
       'ChangeFeed.insuredHeadcount',
+      'Query.insuredUnitKeys',
       'Query.socialInsuranceStatistics',
       ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'),
       ...on('HeadcountBandCount', 'band', 'units'),
@@ -167,6 +176,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('ComplaintCategoryCount', 'category', 'count'),
       ...on('ComplaintStatusCount', 'status', 'count'),
       'Query.complaintStatistics',
+      'Query.complainedOperators',
+      ...on('ComplaintTally', 'uscc', 'tickets', 'open', 'operator'),
       ...on('ComplaintDistrictStatistics', 'district', 'districtName', 'tickets', 'operators', 'byCategory', 'byStatus'),
     ],
     aggregates: [
@@ -248,6 +259,10 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Lead', 'id', 'type', 'facts', 'evidence', 'routedAgency', 'routedDistrict', 'copyToCommerce', 'reportedOn', 'feedbackDue', 'status',
         'feedback', 'feedbackOn', 'uscc', 'district', 'operator', ...ROW),
       'ChangeFeed.leads',
+      ...on('Lead', 'reportedByAgency', 'overdue', 'history'),
+      ...on('LeadEvent', 'at', 'action', 'fromStatus', 'actorSub', 'actorAgency', 'actorDistrict', 'note'),
+      ...on('Query', 'leads', 'overdueLeads'),
+      ...on('LeadConnection', 'nodes', 'totalCount', 'pageInfo'),
       ...on('AssociationDistrictStatistics', 'leads', 'openLeads'),
     ],
     aggregates: [...on('AssociationDistrictStatistics', 'leads', 'openLeads')],
@@ -291,6 +306,16 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   // A change entry is reached only through a ChangeFeed field, which its dataset's group guards.
   ...['seq', 'at', 'dataset', 'key', 'uscc', 'district', 'operation', 'changedFields', 'batchId'].map((f) => `ChangeEntry.${f}`),
   ...['nodes', 'pageInfo'].map((f) => `ChangeConnection.${f}`),
+  // 相互比对 (the gateway's crosscheck): open to ask; the resolvers show a finding only to a caller
+  // holding a grant of every group its rule reads, and record what they disclosed in the trail.
+  ...['crossCheck', 'crossCheckRules', 'crossCheckRuns', 'crossCheckFindings'].map((f) => `Query.${f}`),
+  'Operator.findings',
+  ...['id', 'rule', 'uscc', 'district', 'operator', 'severity', 'facts', 'evidence', 'actingAgency', 'firstDetectedAt', 'resolvedAt'].map((f) => `Finding.${f}`),
+  ...['label', 'value'].map((f) => `FindingEvidence.${f}`),
+  ...['id', 'description', 'descriptionEn', 'severity', 'groups', 'actingAgency', 'leadType'].map((f) => `CrossCheckRule.${f}`),
+  ...['district', 'asOf', 'rules', 'findings'].map((f) => `CrossCheckResult.${f}`),
+  ...['id', 'startedAt', 'finishedAt', 'districts', 'open', 'new', 'resolved', 'byRule'].map((f) => `CrossCheckRun.${f}`),
+  ...['rule', 'open', 'new', 'resolved'].map((f) => `RuleCount.${f}`),
 ]);
 
 /** Root fields that read the audit log: an operation with one of them is recorded as AUDIT_READ. */

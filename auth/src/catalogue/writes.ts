@@ -1,4 +1,5 @@
-import type { Agency } from '../agencies';
+import type { Agency, Role } from '../agencies';
+import type { Principal } from '../principal';
 import type { FieldGroup } from './groups';
 
 /**
@@ -9,13 +10,24 @@ import type { FieldGroup } from './groups';
  */
 export interface WriteOperation {
   coordinate: string;
+  /** The agency whose data it writes. */
   owner: Agency;
-  subgraph: FieldGroup['subgraph'];
+  subgraph: FieldGroup['subgraph'] | 'crosscheck';
   description: string;
+  /**
+   * Who may run it, always with `role`: OWNER, the owning agency; ANY, every agency (a violation
+   * lead may come from anyone); HANDLER, the agencies leads are routed to (the subgraph then checks
+   * that the record is routed to the caller's agency and district).
+   */
+  writers: 'OWNER' | 'ANY' | 'HANDLER';
+  role: Role;
 }
 
-const writes = (owner: Agency, subgraph: FieldGroup['subgraph'], entries: Record<string, string>): WriteOperation[] =>
-  Object.entries(entries).map(([field, description]) => ({ coordinate: `Mutation.${field}`, owner, subgraph, description }));
+/** The agencies a violation lead can be routed to (联动). */
+export const LEAD_HANDLERS: readonly Agency[] = ['market', 'environment', 'hrss'];
+
+const writes = (owner: Agency, subgraph: WriteOperation['subgraph'], entries: Record<string, string>, writers: WriteOperation['writers'] = 'OWNER', role: Role = 'uploader'): WriteOperation[] =>
+  Object.entries(entries).map(([field, description]) => ({ coordinate: `Mutation.${field}`, owner, subgraph, description, writers, role }));
 
 export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   ...writes('market', 'registration', {
@@ -46,9 +58,26 @@ export const WRITE_OPERATIONS: readonly WriteOperation[] = [
   ...writes('association', 'association', {
     recordMembership: 'record a membership',
     recordCreditGrade: "record a member's credit grade",
-    reportLead: 'report a violation lead',
     importAssociationData: 'import a CSV of memberships or leads',
   }),
+  // 联动: any agency reports a lead; the department it is routed to handles it.
+  ...writes('association', 'association', { reportLead: 'report a violation lead' }, 'ANY'),
+  ...writes('association', 'association', {
+    acceptLead: 'accept a lead routed to the caller',
+    startLeadInvestigation: 'start investigating a lead routed to the caller',
+    closeLead: 'close a lead routed to the caller, with its result',
+  }, 'HANDLER'),
+  // 相互比对: a finding becomes a lead (reported as the caller); commerce runs the check on demand.
+  ...writes('commerce', 'crosscheck', { leadFromFinding: 'report a finding of the cross-check as a violation lead' }, 'ANY'),
+  ...writes('commerce', 'crosscheck', { runCrossCheck: 'run the scheduled cross-check now and record its findings' }, 'OWNER', 'admin'),
 ];
+
+/** Whether `principal` may run `write` (the subgraph still checks district and routing per record). */
+export function mayWrite(write: WriteOperation, principal: Principal | undefined): boolean {
+  if (!principal || !principal.roles.includes(write.role)) return false;
+  if (write.writers === 'ANY') return true;
+  if (write.writers === 'HANDLER') return LEAD_HANDLERS.includes(principal.agency);
+  return principal.agency === write.owner;
+}
 
 export const WRITES_BY_COORDINATE: ReadonlyMap<string, WriteOperation> = new Map(WRITE_OPERATIONS.map((w) => [w.coordinate, w]));

@@ -167,7 +167,7 @@ export function applyRefusals(data: Record<string, Json> | null | undefined, rem
     for (const path of found) setNull(data!, path);
     errors.push(
       forbidden(field.reason === 'NOT_UPLOADER'
-        ? `Not authorized to run ${field.coordinate}: only the owning agency's uploaders may.`
+        ? `Not authorized to run ${field.coordinate} (see the write catalogue: who may run it, with which role).`
         : `Not authorized to read ${field.coordinate}${field.group ? ` (field group ${field.group})` : ' (in no field group)'}.`, {
         group: field.group,
         coordinate: field.coordinate,

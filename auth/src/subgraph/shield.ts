@@ -39,7 +39,7 @@ export function shieldSubgraphSchema(schema: GraphQLSchema, options: { catalogue
       allowExternalErrors: true,
       fallbackError: (_thrown, _parent, _args, _context, info) => {
         const coordinate = `${info.parentType.name}.${info.fieldName}`;
-        if (WRITES_BY_COORDINATE.has(coordinate)) return forbidden(`Not authorized to run ${coordinate}: only the owning agency's uploaders may.`, { coordinate, group: null });
+        if (WRITES_BY_COORDINATE.has(coordinate)) return forbidden(`Not authorized to run ${coordinate} (see the write catalogue: who may run it, with which role).`, { coordinate, group: null });
         return forbidden(`Not authorized to read ${coordinate}.`, { coordinate, group: catalogue.groupOf(coordinate)?.id ?? null });
       },
     }),
