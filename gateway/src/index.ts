@@ -4,6 +4,7 @@ import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig } from './config';
 import { connectGatewayDatabase } from './database';
 import { createGatewayServer } from './server';
+import { crossCheckInterval } from './crosscheck';
 import { describeSecurity } from './security-notice';
 
 const config = readGatewayConfig();
@@ -23,6 +24,7 @@ const memberSync = useMemberScopeSync({
   targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
 });
 const url = await server.listen();
+server.crossCheck.start(crossCheckInterval());
 // The subgraphs may start after the gateway: keep trying on the schedule rather than failing.
 void memberSync.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import type { ExecutionResult } from 'graphql';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -24,9 +25,13 @@ import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { checkSubgraphs } from './health';
+import { createCrossCheck, type CrossCheck } from './crosscheck';
+import type { ExecuteAs } from './crosscheck/api';
 
 export interface GatewayServer {
   app: express.Express;
+  /** 相互比对 (its schedule is started by the caller: index.ts, tests). */
+  crossCheck: CrossCheck;
   httpServer: http.Server;
   /** Loads the supergraph, starts Apollo and listens (port 0: a free port). Returns the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -48,6 +53,16 @@ export interface GatewaySecurity {
 /** The gateway over the committed supergraph. Creating it opens nothing. */
 export function createGatewayServer(config: GatewayConfig, security: GatewaySecurity): GatewayServer {
   const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit });
+  // The cross-check queries this gateway itself (as its system principal, or as the caller for a
+  // lead): through Apollo, so planning, enforcement and the audit trail apply to it like to anyone.
+  let apolloServer: ApolloServer<AuthorizedContext> | undefined;
+  const executeAs: ExecuteAs = async (auth, query, variables) => {
+    if (!apolloServer) throw new Error('The gateway is not started');
+    const response = await apolloServer.executeOperation({ query, variables }, { contextValue: { auth } });
+    if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used here');
+    return response.body.singleResult as ExecutionResult;
+  };
+  const crossCheck = createCrossCheck({ executeAs, grants: security.grants, database: security.database });
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(
     new ApolloGateway({
@@ -56,7 +71,9 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       buildService: ({ name }) =>
         name === 'authorization'
           ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database))
-          : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
+          : name === 'crosscheck'
+            ? new LocalGraphQLDataSource(crossCheck.schema)
+            : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
     { audit: security.audit },
   );
@@ -65,7 +82,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   // Longer than any client's idle keep-alive, so a reused connection is never closed under it (ECONNRESET).
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
-  const apollo = new ApolloServer<AuthorizedContext>({
+  const apollo = (apolloServer = new ApolloServer<AuthorizedContext>({
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
@@ -75,7 +92,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       // Apollo Sandbox, embedded from Apollo's CDN; /graphiql serves an offline IDE.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
-  });
+  }));
 
   app.get('/health', async (_req, res) => {
     const health = await checkSubgraphs(config.subgraphUrls);
@@ -86,6 +103,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   let started = false;
   return {
     app,
+    crossCheck,
     httpServer,
     async listen(port = config.port, host = config.host) {
       if (!started) {
@@ -100,6 +118,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       return `http://${host}:${(httpServer.address() as AddressInfo).port}/graphql`;
     },
     async stop() {
+      crossCheck.stop();
       if (started) await apollo.stop();
     },
   };

@@ -13,16 +13,22 @@ export const SUBGRAPHS = [
   { name: 'association', port: 4005, owner: 'association' },
   // The catalogue API (授权使用), served inside the gateway from its own database: no port.
   { name: 'authorization', port: 0, owner: 'commerce' },
+  // 相互比对, served inside the gateway (it queries the gateway as a system principal): no port.
+  { name: 'crosscheck', port: 0, owner: 'commerce' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
 
-/** The subgraphs that run as their own HTTP services (all but the gateway-local catalogue). */
-export type HttpSubgraphName = Exclude<SubgraphName, 'authorization'>;
-export const HTTP_SUBGRAPHS = SUBGRAPHS.filter((s): s is Extract<(typeof SUBGRAPHS)[number], { name: HttpSubgraphName }> => s.name !== 'authorization');
+/** The subgraphs served inside the gateway process. */
+export const LOCAL_SUBGRAPHS = ['authorization', 'crosscheck'] as const;
+export type LocalSubgraphName = (typeof LOCAL_SUBGRAPHS)[number];
+
+/** The subgraphs that run as their own HTTP services (all but the gateway-local ones). */
+export type HttpSubgraphName = Exclude<SubgraphName, LocalSubgraphName>;
+export const HTTP_SUBGRAPHS = SUBGRAPHS.filter((s): s is Extract<(typeof SUBGRAPHS)[number], { name: HttpSubgraphName }> => !(LOCAL_SUBGRAPHS as readonly string[]).includes(s.name));
 
 export function sdlPath(name: SubgraphName): string {
-  const path = name === 'authorization' ? '../../auth/schema.graphql' : `../../subgraphs/${name}/schema.graphql`;
+  const path = name === 'authorization' ? '../../auth/schema.graphql' : name === 'crosscheck' ? '../../gateway/crosscheck.graphql' : `../../subgraphs/${name}/schema.graphql`;
   return fileURLToPath(new URL(path, import.meta.url));
 }
 
@@ -32,13 +38,13 @@ export const INTAKE_SDL_PATH = fileURLToPath(new URL('../../subgraphs/kit/intake
 /** What a subgraph serves: its SDL file, and for a department's subgraph the intake contract after it. */
 export function subgraphSdlText(name: SubgraphName): string {
   const own = readFileSync(sdlPath(name), 'utf8');
-  return name === 'authorization' ? own : `${own.trimEnd()}\n\n${readFileSync(INTAKE_SDL_PATH, 'utf8')}`;
+  return (LOCAL_SUBGRAPHS as readonly string[]).includes(name) ? own : `${own.trimEnd()}\n\n${readFileSync(INTAKE_SDL_PATH, 'utf8')}`;
 }
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));
 
 export function defaultSubgraphUrl(name: SubgraphName): string {
-  if (name === 'authorization') return 'http://gateway.local/authorization';
+  if ((LOCAL_SUBGRAPHS as readonly string[]).includes(name)) return `http://gateway.local/${name}`;
   return `http://127.0.0.1:${SUBGRAPHS.find((s) => s.name === name)!.port}/graphql`;
 }
 

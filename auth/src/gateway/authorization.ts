@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
-import { AUDIT_ROOT_FIELDS } from '../catalogue/groups';
+import { AUDIT_ROOT_FIELDS, type GroupId } from '../catalogue/groups';
 import { applyRefusals, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';
@@ -12,6 +12,11 @@ import type { GatewayAuth } from './authentication';
 /** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
 export interface AuthorizedContext {
   auth: GatewayAuth;
+  /**
+   * What gateway-local resolvers disclosed beyond the fields' own groups (a cross-check finding
+   * discloses its rule's groups for its operator): recorded in the request's audit entry too.
+   */
+  disclosed?: Map<GroupId, Set<string>>;
 }
 
 /**
@@ -44,6 +49,11 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     const writes = filtered.operation.operation === 'mutation' ? writtenFields(filtered.operation, result.data as Record<string, unknown> | null | undefined) : [];
     const refusals = applyRefusals(result.data as never, filtered.removed);
     const disclosed = disclosedOperators(filtered.tree, result.data as never);
+    for (const [group, operators] of context.disclosed ?? []) {
+      const set = disclosed.get(group) ?? new Set<string>();
+      for (const uscc of operators) set.add(uscc);
+      disclosed.set(group, set);
+    }
     const { principal, requestId } = context.auth;
     // Fail closed: the answer leaves only once its audit entry is committed.
     try {

@@ -26,12 +26,17 @@ import { connectGatewayDatabase } from '@xiran/gateway/database';
  * registration subgraph alone on its part of the query.
  *
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xiran_bench), BENCH_OPERATORS
- * (50000), BENCH_SECONDS (10 per scenario), BENCH_CONNECTIONS (8).
+ * (50000), BENCH_SECONDS (10 per scenario), BENCH_CONNECTIONS (8), BENCH_DISTRICTS (330109,330106: where
+ * crossCheck is timed against the statistics queries), BENCH_ONLY (crosscheck: that part alone).
  */
 const serverUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/xiran_bench';
 const operators = Number(process.env.BENCH_OPERATORS || 50_000);
 const seconds = Number(process.env.BENCH_SECONDS || 10);
 const connections = Number(process.env.BENCH_CONNECTIONS || 8);
+/** BENCH_ONLY=crosscheck runs the cross-check comparison alone. */
+const only = process.env.BENCH_ONLY;
+/** The districts the cross-check is timed over: the largest (萧山区) and 西湖区 by default. */
+const benchDistricts = (process.env.BENCH_DISTRICTS || '330109,330106').split(',');
 const basePort = 4100;
 const enforcedPort = 4120;
 const barePort = 4121;
@@ -136,6 +141,11 @@ try {
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   const registrationUrl = `http://127.0.0.1:${ports.registration}/graphql`;
   console.log(`\n${connections} connections, ${seconds} s per scenario, ${operators} operators, Node ${process.version}; caller: city commerce\n`);
+  if (only !== 'crosscheck') await throughput();
+  await crossCheckAgainstStatistics();
+  if (only !== 'crosscheck') await auditUnderLoad();
+
+  async function throughput() {
   for (const first of [100, 1000]) {
     const check = (json: any) => {
       if (json.data.operators.nodes.length !== first) throw new Error(`expected ${first} nodes`);
@@ -160,8 +170,49 @@ try {
     const perRequest = Object.entries(after).map(([name, total]) => `${name} ${((total - before[name as HttpSubgraphName]) / gateway.requests).toFixed(2)}`);
     console.log(`  SQL statements per gateway request: ${perRequest.join(', ')}\n`);
   }
+  }
+
+  // 相互比对: one district's cross-check against the slowest of the departments' statistics
+  // queries over the same district, one request at a time, through the same enforcing gateway.
+  async function crossCheckAgainstStatistics() {
+    const statistics = {
+      registrationStatistics: 'district operators active revoked deregistered movedOut abnormalListed openOutlets',
+      emissionStatistics: 'district operators compliantOperators machines enclosedMachines openMachines machinesBySolvent { solvent machines }',
+      socialInsuranceStatistics: 'district units unitsInArrears unitsTerminated headcountBands { band units }',
+      complaintStatistics: 'district tickets operators byCategory { category count } byStatus { status count }',
+      associationStatistics: 'district members activeMembers byGrade { grade members } leads openLeads',
+    };
+    const crossCheckQuery = 'query CrossCheckBench($d: String!) { crossCheck(district: $d) { rules { id } findings { id rule { id } uscc facts } } }';
+    for (const district of benchDistricts) {
+      const single = { connections: 1, seconds: Math.max(3, Math.round(seconds / 2)) };
+      const stats: Array<[string, LoadResult]> = [];
+      for (const [field, selection] of Object.entries(statistics)) {
+        const body = JSON.stringify({ query: `query StatisticsBench($d: String) { ${field}(district: $d) { ${selection} } }`, variables: { d: district } });
+        const check = (json: any) => {
+          if (json.errors || json.data[field].length !== 1) throw new Error(`${field}: ${JSON.stringify(json.errors ?? json.data)}`);
+        };
+        await runLoad({ url: gatewayUrl, body, headers: callerHeaders, connections: 1, seconds: 1, check });
+        stats.push([field, await runLoad({ url: gatewayUrl, body, headers: callerHeaders, ...single, check })]);
+      }
+      const body = JSON.stringify({ query: crossCheckQuery, variables: { d: district } });
+      let findings = 0;
+      const check = (json: any) => {
+        if (json.errors || json.data.crossCheck.rules.length !== 8) throw new Error(`crossCheck: ${JSON.stringify(json.errors)}`);
+        findings = json.data.crossCheck.findings.length;
+      };
+      await runLoad({ url: gatewayUrl, body, headers: callerHeaders, connections: 1, seconds: 2, check });
+      const crossCheck = await runLoad({ url: gatewayUrl, body, headers: callerHeaders, ...single, check });
+      const [slowestField, slowest] = stats.reduce((a, b) => (b[1].p50 > a[1].p50 ? b : a));
+      console.log(`crossCheck(district: "${district}"), all 8 rules, one request at a time (${findings} findings)`);
+      for (const [field, result] of stats) console.log(`  ${field.padEnd(26)} ${fmt(result)}`);
+      console.log(`  ${'crossCheck'.padEnd(26)} ${fmt(crossCheck)}`);
+      const ratio = crossCheck.p50 / slowest.p50;
+      console.log(`  p50 crossCheck / slowest statistics (${slowestField}): ${ratio.toFixed(2)}x (target ≤ 2x) ${ratio <= 2 ? 'OK' : 'OVER TARGET'}\n`);
+    }
+  }
 
   // 限定知悉范围 under load: every successful answer has its audit entry, and the chain verifies.
+  async function auditUnderLoad() {
   const auditQuery = JSON.stringify({ query: 'query AuditBench { operators(first: 20) { nodes { name emissionSummary { compliant } creditGrade { grade } } } }' });
   const check20 = (json: any) => {
     if (json.data.operators.nodes.length !== 20) throw new Error('expected 20 nodes');
@@ -185,6 +236,7 @@ try {
     console.log(`  chain: ${chain.ok ? `verifies (${chain.entries} entries, ${chain.checkpoints} checkpoints)` : `BROKEN at entry ${chain.seq}: ${chain.reason}`}\n`);
   } finally {
     await gatewayDb.close();
+  }
   }
 } finally {
   stack.kill('SIGTERM');

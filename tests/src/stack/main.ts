@@ -3,6 +3,7 @@ import { dataDir, envPrefix, readPort, startEmbeddedPostgres, type DatabaseTarge
 import { HTTP_SUBGRAPHS } from '@xiran/schema';
 import { loadCallerKeys, loadGatewayKeys } from '@xiran/auth';
 import { describeSecurity } from '@xiran/gateway/security-notice';
+import { crossCheckInterval } from '@xiran/gateway/crosscheck';
 import { startStack } from './stack';
 
 /**
@@ -44,6 +45,7 @@ const stack = await startStack({
   subgraphPort: (name) => readPort(env, `${envPrefix(name)}_PORT`, HTTP_SUBGRAPHS.find((s) => s.name === name)!.port),
   host: env.HOST || '127.0.0.1',
   seedIfEmpty: seedOperators,
+  crossCheckMinutes: crossCheckInterval(),
   log: (line) => console.log(line),
 });
 

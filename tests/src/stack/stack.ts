@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
 import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
+import type { CrossCheck } from '@xiran/gateway/crosscheck';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 import { AuditTrail, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
@@ -21,6 +22,8 @@ export interface StackOptions {
   seedAsOf?: string;
   /** Caller keys and the gateway's key pair; grants come from the gateway's database. */
   keys: Pick<GatewaySecurity, 'callerKeys' | 'gatewayKeys'>;
+  /** Minutes between scheduled cross-check runs; 0 or unset: none (tests run it on demand). */
+  crossCheckMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -31,6 +34,7 @@ export interface Stack {
   gatewayDatabase: ServiceDatabase;
   grants: PgGrantSource;
   audit: AuditTrail;
+  crossCheck: CrossCheck;
   stop(): Promise<void>;
 }
 
@@ -106,7 +110,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
     });
     await memberSync.start();
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, stop };
+    gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
