@@ -1,13 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeUscc, DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { checkUscc, completeUscc, DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { CREDIT_GRADES } from './db/queries';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, SCORE_DIMENSIONS } from './db/seed';
 import { addWorkingDays, DEFAULT_FEEDBACK_WORKING_DAYS, feedbackWorkingDays, LEAD_AGENCY, todayInShanghai } from './lead-routing';
 import { createAssociationServer } from './server';
-import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import {
+  defaultGrantRows,
+  effectiveGrants,
+  generateGatewayKeys,
+  ownerAuth,
+  uploaderAuth,
+  type Agency,
+  type GroupId,
+  type Principal,
+  type Role,
+  type Scope,
+  type SubgraphAuth,
+} from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -76,6 +88,36 @@ describe('association seed', () => {
       expect(lead.feedback == null).toBe(lead.status !== 'CLOSED');
     }
     expect(generateAssociationSeed(world, { asOf })).toEqual(seed);
+  });
+
+  it('gives every lead a history consistent with its status: reported, then each step by the regulator routed to', () => {
+    // The workflow as the brief states it, written out here rather than imported.
+    const allowed = new Set(['REPORTED>ACCEPTED', 'ACCEPTED>INVESTIGATING', 'ACCEPTED>CLOSED', 'INVESTIGATING>CLOSED']);
+    const shanghaiDay = (at: string) => new Date(Date.parse(at) + 8 * 3_600_000).toISOString().slice(0, 10);
+    const eventsOf = new Map<string, typeof seed.leadEvents>();
+    for (const event of seed.leadEvents) eventsOf.set(event.leadId, [...(eventsOf.get(event.leadId) ?? []), event]);
+    expect([...eventsOf.keys()].sort()).toEqual(seed.leads.map((l) => l.id).sort());
+    const steps: Record<string, number[]> = { REPORTED: [1], ACCEPTED: [2], INVESTIGATING: [3], CLOSED: [3, 4] };
+    const closedLengths = new Set<number>();
+    for (const lead of seed.leads) {
+      const events = eventsOf.get(lead.id)!;
+      expect(events[0]).toMatchObject({ action: 'REPORTED', fromStatus: null, actorAgency: 'association', actorDistrict: null });
+      expect(shanghaiDay(events[0]!.at)).toBe(lead.reportedOn);
+      expect(events.at(-1)!.action).toBe(lead.status);
+      for (let i = 1; i < events.length; i++) {
+        const [before, step] = [events[i - 1]!, events[i]!];
+        expect(allowed.has(`${before.action}>${step.action}`)).toBe(true);
+        expect(step.fromStatus).toBe(before.action);
+        expect(Date.parse(step.at)).toBeGreaterThan(Date.parse(before.at));
+        expect(step).toMatchObject({ actorAgency: lead.routedAgency, actorDistrict: lead.routedDistrict });
+      }
+      for (const event of events) expect(shanghaiDay(event.at) <= asOf).toBe(true);
+      if (lead.status === 'CLOSED') expect(shanghaiDay(events.at(-1)!.at)).toBe(lead.feedbackOn);
+      expect(steps[lead.status]).toContain(events.length);
+      if (lead.status === 'CLOSED') closedLengths.add(events.length);
+    }
+    // Closed leads: some were investigated first (4 steps), some settled on acceptance (3).
+    expect(closedLengths).toEqual(new Set([3, 4]));
   });
 });
 
@@ -668,10 +710,12 @@ describe('intake (即时上传 / 定期更新)', () => {
     const before = await changeCount();
     const inWestLake = { ...newMember, uscc: NEVER_MEMBER, memberNumber: 'HZXR-2026-00103' };
     for (const auth of [ownerAuth('association'), uploaderAuth('association', { agency: 'market' }), uploaderAuth('association', { agency: 'commerce' })]) {
+      // 联动: any agency's uploader may report a lead (see the 联动 tests); a reader may not.
+      const reader = !auth.principal.roles.includes('uploader');
       for (const [mutation, input] of [
         [MEMBERSHIP, inWestLake],
         [CREDIT_GRADE, { uscc: op(1), grade: 'AAA', validFrom: '2026-04-01', validTo: '2028-03-31' }],
-        [LEAD, { ...lead, type: 'PRICE' }],
+        ...(reader ? ([[LEAD, { ...lead, type: 'PRICE' }]] as const) : []),
       ] as const) {
         const result = await as(auth, mutation, { i: input });
         expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -695,5 +739,349 @@ describe('intake (即时上传 / 定期更新)', () => {
     expect((await ok(westLake, CREDIT_GRADE, { i: { uscc: op(1), grade: 'AAA', validFrom: '2026-04-01', validTo: '2028-03-31' } })).recordCreditGrade.grade).toBe('AAA');
     expect((await ok(westLake, LEAD, { i: { ...lead, type: 'PRICE' } })).reportLead).toMatchObject({ routedAgency: 'market', routedDistrict: '330106' });
     expect(await changeCount()).toBe(before + 3);
+  });
+});
+
+describe('联动: leads reported by any agency, handled by the regulator routed to, tracked', () => {
+  // A seeded database of its own: the story below changes leads, the other blocks compare with the seed.
+  let linkDatabases: TestDatabases;
+  let linkDatabase: ServiceDatabase;
+  let link: ReturnType<typeof createAssociationServer>;
+  const D = '330106';
+  /** Today in Asia/Shanghai, worked out here (UTC+8, no summer time). */
+  const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  /** `n` Monday-to-Friday days after `from`. */
+  function weekdaysAfter(from: string, n: number): string {
+    const day = new Date(`${from}T12:00:00Z`);
+    for (let left = n; left > 0; ) {
+      day.setUTCDate(day.getUTCDate() + 1);
+      if (day.getUTCDay() !== 0 && day.getUTCDay() !== 6) left--;
+    }
+    return day.toISOString().slice(0, 10);
+  }
+  const daysBefore = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+
+  /** A caller of `agency` with the default grants, as the gateway would vouch for it. */
+  function agencyAuth(agency: Agency, district: string | null, roles: Role[] = ['reader']): SubgraphAuth {
+    const principal: Principal = { sub: `${agency}-${district ?? 'city'}-${roles.at(-1)}`, agency, level: district ? 'district' : 'city', district, roles };
+    return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 'linkage' };
+  }
+  const associationUploader = uploaderAuth('association');
+  const owner = ownerAuth('association');
+  const environmentHere = agencyAuth('environment', D);
+  const environmentThere = agencyAuth('environment', '330108');
+  const commerceHere = agencyAuth('commerce', D);
+  const marketHere = agencyAuth('market', D);
+  const environmentUploaderHere = uploaderAuth('association', { agency: 'environment', district: D });
+  const environmentUploaderThere = uploaderAuth('association', { agency: 'environment', district: '330108' });
+  const marketUploader = uploaderAuth('association', { agency: 'market' });
+  const marketUploaderHere = uploaderAuth('association', { agency: 'market', district: D });
+
+  const LEAD_FIELDS = `id type uscc district routedAgency routedDistrict reportedOn feedbackDue status feedback feedbackOn reportedByAgency overdue
+    history { at action fromStatus actorSub actorAgency actorDistrict note }`;
+  const REPORT = `mutation($i: LeadInput!) { reportLead(input: $i) { ${LEAD_FIELDS} } }`;
+  const ACCEPT = `mutation($i: LeadActionInput!) { acceptLead(input: $i) { ${LEAD_FIELDS} } }`;
+  const INVESTIGATE = `mutation($i: LeadActionInput!) { startLeadInvestigation(input: $i) { ${LEAD_FIELDS} } }`;
+  const CLOSE = `mutation($i: CloseLeadInput!) { closeLead(input: $i) { ${LEAD_FIELDS} } }`;
+  const LIST = 'query($f: LeadFilter, $first: Int, $after: String) { leads(filter: $f, first: $first, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }';
+  const OVERDUE = 'query($d: String, $first: Int, $after: String) { overdueLeads(district: $d, first: $first, after: $after) { totalCount nodes { id feedbackDue overdue } pageInfo { hasNextPage endCursor } } }';
+
+  const as = (auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) => link.execute(query, variables, auth);
+  async function ok(auth: SubgraphAuth, query: string, variables: Record<string, unknown> = {}) {
+    const result = await as(auth, query, variables);
+    expect(result.errors).toBeUndefined();
+    return result.data as any;
+  }
+  async function refused(auth: SubgraphAuth, query: string, variables: Record<string, unknown>, code: string, field?: string) {
+    const result = await as(auth, query, variables);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code, ...(field ? { field } : {}) });
+    expect(JSON.stringify(result.errors)).not.toMatch(/stack|\.ts:/);
+    return result.errors![0]!;
+  }
+  const entity = async (auth: SubgraphAuth, id: string) =>
+    (await ok(auth, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Lead { ${LEAD_FIELDS} } } }`, { r: [{ __typename: 'Lead', id }] }))._entities[0];
+  /** Every page of a list, followed through its cursors. */
+  async function allPages(auth: SubgraphAuth, query: string, field: 'leads' | 'overdueLeads', variables: Record<string, unknown>, first: number) {
+    const ids: string[] = [];
+    let after: string | null = null;
+    let totalCount = -1;
+    for (;;) {
+      const page: any = (await ok(auth, query, { ...variables, first, after }))[field];
+      ids.push(...page.nodes.map((n: { id: string }) => n.id));
+      totalCount = page.totalCount;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    return { ids, totalCount };
+  }
+  const listIds = async (auth: SubgraphAuth, filter: Record<string, unknown> = {}) => (await allPages(auth, LIST, 'leads', { f: filter }, 1000)).ids;
+  const operatorLeadIds = async (auth: SubgraphAuth, uscc: string) =>
+    (await ok(auth, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator { leads { id } } } }', { r: [{ __typename: 'Operator', uscc }] }))._entities[0].leads.map(
+      (l: { id: string }) => l.id,
+    );
+  const changesOf = async (auth: SubgraphAuth, id: string) =>
+    (await ok(auth, 'query { changes(since: "2000-01-01T00:00:00Z") { leads(first: 1000) { nodes { key operation changedFields } } } }')).changes.leads.nodes.filter(
+      (c: { key: string }) => c.key === id,
+    );
+
+  /** A trading operator of the district whose code passes the check character (the intake insists). */
+  const operator = world.find((o) => {
+    const check = checkUscc(o.uscc);
+    return o.district === D && o.status === 'ACTIVE' && check.ok && check.checkDigitValid;
+  })!;
+  const facts = { uscc: operator.uscc, district: D, facts: '干洗机无溶剂回收装置，店内四氯乙烯异味明显。', evidence: '现场照片3张；协会巡查记录' };
+  const story: { id: string } = { id: '' };
+
+  beforeAll(async () => {
+    linkDatabases = await startTestDatabases();
+    linkDatabase = await connectAssociationDatabase(linkDatabases.config('association').database);
+    await insertAssociationSeed(linkDatabase.db, seed);
+    link = createAssociationServer(linkDatabase, await generateGatewayKeys());
+  });
+
+  afterAll(async () => {
+    await link?.stop();
+    await linkDatabase?.close();
+    await linkDatabases?.close();
+  });
+
+  it('lists leads in scope, most recently reported first, a page at a time, with their history in one more statement', async () => {
+    const recent = (list: typeof seed.leads) => [...list].sort((a, b) => b.reportedOn.localeCompare(a.reportedOn) || b.id.localeCompare(a.id)).map((l) => l.id);
+    const paged = await allPages(owner, LIST, 'leads', {}, 7);
+    expect(paged).toEqual({ ids: recent(seed.leads), totalCount: seed.leads.length });
+    // A city-level HANDLER: the leads routed to its agency (the seed's are all the association's reports).
+    expect(await listIds(agencyAuth('environment', null))).toEqual(recent(seed.leads.filter((l) => l.routedAgency === 'environment')));
+    expect(await listIds(commerceHere)).toEqual(recent(seed.leads.filter((l) => l.routedDistrict === D)));
+    const filtered = seed.leads.filter((l) => l.routedDistrict === D && l.routedAgency === 'market' && l.status !== 'CLOSED');
+    expect(await listIds(owner, { district: D, routedAgency: 'market', status: 'REPORTED' })).toEqual(recent(filtered.filter((l) => l.status === 'REPORTED')));
+    const type = seed.leads[0]!.type;
+    expect(await listIds(owner, { type })).toEqual(recent(seed.leads.filter((l) => l.type === type)));
+    const overdue = seed.leads.filter((l) => l.status !== 'CLOSED' && l.feedbackDue < today());
+    expect(overdue.length).toBeGreaterThan(0);
+    expect(await listIds(owner, { overdue: true })).toEqual(recent(overdue));
+    expect(await listIds(owner, { overdue: false })).toEqual(recent(seed.leads.filter((l) => !overdue.includes(l))));
+
+    // Histories come back as seeded, for a whole page, in one statement after the page's.
+    const before = linkDatabase.statements.total;
+    const page = await ok(owner, '{ leads(first: 50) { nodes { id status history { at action fromStatus actorSub actorAgency actorDistrict note } } } }');
+    expect(linkDatabase.statements.total - before).toBe(2);
+    for (const node of page.leads.nodes) {
+      const expected = seed.leadEvents.filter((e) => e.leadId === node.id).map(({ leadId: _lead, ...e }) => ({ ...e, at: new Date(e.at).toISOString() }));
+      expect(node.history).toEqual(expected);
+      expect(node.history.at(-1).action).toBe(node.status);
+    }
+
+    for (const [variables, field] of [
+      [{ f: { routedAgency: 'commerce' } }, 'filter.routedAgency'],
+      [{ f: { district: '330199' } }, 'filter.district'],
+      [{ after: 'not-a-cursor' }, 'after'],
+      [{ first: 1001 }, 'first'],
+    ] as const) {
+      await refused(owner, LIST, variables, 'BAD_USER_INPUT', field);
+    }
+  });
+
+  it('an association uploader reports a VOC lead: routed to environment at 330106, 15 working days, history [REPORTED]', async () => {
+    const day = today();
+    const data = await ok(associationUploader, REPORT, { i: { ...facts, type: 'VOC' } });
+    story.id = data.reportLead.id;
+    expect(data.reportLead).toEqual({
+      id: expect.stringMatching(new RegExp(`^L${day.replaceAll('-', '')}[0-9A-F]{8}$`)),
+      type: 'VOC',
+      uscc: operator.uscc,
+      district: D,
+      routedAgency: 'environment',
+      routedDistrict: D,
+      reportedOn: day,
+      feedbackDue: weekdaysAfter(day, 15),
+      status: 'REPORTED',
+      feedback: null,
+      feedbackOn: null,
+      reportedByAgency: 'association',
+      overdue: false,
+      history: [{ at: expect.any(String), action: 'REPORTED', fromStatus: null, actorSub: 'association-uploader', actorAgency: 'association', actorDistrict: null, note: null }],
+    });
+    expect(Math.abs(Date.parse(data.reportLead.history[0].at) - Date.now())).toBeLessThan(60_000);
+    expect(await changesOf(owner, story.id)).toEqual([{ key: story.id, operation: 'INSERTED', changedFields: [] }]);
+  });
+
+  it('is seen by environment and commerce of 330106, not by environment 330108 nor market 330106', async () => {
+    for (const auth of [environmentHere, commerceHere]) {
+      const lead = await entity(auth, story.id);
+      expect(lead).toMatchObject({ id: story.id, routedAgency: 'environment', reportedByAgency: 'association' });
+      expect(lead.history.map((e: any) => e.action)).toEqual(['REPORTED']);
+      expect(await listIds(auth)).toContain(story.id);
+      expect(await operatorLeadIds(auth, operator.uscc)).toContain(story.id);
+      expect((await changesOf(auth, story.id)).map((c: any) => c.operation)).toEqual(['INSERTED']);
+    }
+    for (const auth of [environmentThere, marketHere]) {
+      expect(await entity(auth, story.id)).toBeNull();
+      expect(await listIds(auth)).not.toContain(story.id);
+      expect(await operatorLeadIds(auth, operator.uscc)).not.toContain(story.id);
+      expect(await changesOf(auth, story.id)).toEqual([]);
+    }
+  });
+
+  it('only the environment uploader of 330106 handles it: accepted, investigated, closed, each step in the history and the change log', async () => {
+    const id = story.id;
+    // Out of scope: answered exactly as an id that does not exist.
+    const hidden = await refused(environmentUploaderThere, ACCEPT, { i: { id } }, 'BAD_USER_INPUT', 'input.id');
+    const missing = await refused(environmentUploaderThere, ACCEPT, { i: { id: 'L20261101DEADBEEF' } }, 'BAD_USER_INPUT', 'input.id');
+    expect(hidden.message).toBe(`input.id: no lead ${id}`);
+    expect(missing.message).toBe('input.id: no lead L20261101DEADBEEF');
+    await refused(marketUploaderHere, ACCEPT, { i: { id } }, 'BAD_USER_INPUT', 'input.id');
+    // Not a handler at all: the shield refuses before the resolver runs.
+    for (const auth of [associationUploader, uploaderAuth('association', { agency: 'commerce' }), environmentHere]) await refused(auth, ACCEPT, { i: { id } }, 'FORBIDDEN');
+    expect((await entity(owner, id)).history).toHaveLength(1);
+
+    const accepted = (await ok(environmentUploaderHere, ACCEPT, { i: { id, note: '  已受理，交执法大队核查。 ' } })).acceptLead;
+    expect(accepted).toMatchObject({ status: 'ACCEPTED', feedback: null });
+    const investigating = (await ok(environmentUploaderHere, INVESTIGATE, { i: { id } })).startLeadInvestigation;
+    expect(investigating.status).toBe('INVESTIGATING');
+    const feedback = '经现场检查，当事人已停用开启式干洗机，限期完成设备更换。';
+    const closed = (await ok(environmentUploaderHere, CLOSE, { i: { id, feedback, note: '办结' } })).closeLead;
+    expect(closed).toMatchObject({ status: 'CLOSED', feedback, feedbackOn: today(), overdue: false });
+
+    const actor = { actorSub: 'environment-uploader-330106', actorAgency: 'environment', actorDistrict: D };
+    expect(closed.history.map(({ at: _at, ...e }: any) => e)).toEqual([
+      { action: 'REPORTED', fromStatus: null, actorSub: 'association-uploader', actorAgency: 'association', actorDistrict: null, note: null },
+      { action: 'ACCEPTED', fromStatus: 'REPORTED', ...actor, note: '已受理，交执法大队核查。' },
+      { action: 'INVESTIGATING', fromStatus: 'ACCEPTED', ...actor, note: null },
+      { action: 'CLOSED', fromStatus: 'INVESTIGATING', ...actor, note: '办结' },
+    ]);
+    const times = closed.history.map((e: any) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Read by anyone in scope, the same lead and history.
+    expect(await entity(commerceHere, id)).toEqual(closed);
+    expect(await changesOf(environmentHere, id)).toEqual([
+      { key: id, operation: 'INSERTED', changedFields: [] },
+      { key: id, operation: 'UPDATED', changedFields: ['status'] },
+      { key: id, operation: 'UPDATED', changedFields: ['status'] },
+      { key: id, operation: 'UPDATED', changedFields: ['status', 'feedback', 'feedbackOn'] },
+    ]);
+  });
+
+  it('refuses an illegal transition or a bad close, naming the status, and changes nothing', async () => {
+    const closed = await entity(owner, story.id);
+    const fresh = (await ok(associationUploader, REPORT, { i: { ...facts, type: 'HAZARDOUS_WASTE' } })).reportLead;
+    const states = async () => [await entity(owner, story.id), await entity(owner, fresh.id), await changesOf(owner, story.id), await changesOf(owner, fresh.id)];
+    const before = await states();
+    for (const [query, input, message] of [
+      [ACCEPT, { id: story.id }, `lead ${story.id} is CLOSED; it cannot be accepted`],
+      [INVESTIGATE, { id: story.id }, `lead ${story.id} is CLOSED; it cannot be put under investigation`],
+      [CLOSE, { id: story.id, feedback: '再次办结' }, `lead ${story.id} is CLOSED; it cannot be closed`],
+      [INVESTIGATE, { id: fresh.id }, `lead ${fresh.id} is REPORTED; it cannot be put under investigation`],
+      [CLOSE, { id: fresh.id, feedback: '未受理先办结' }, `lead ${fresh.id} is REPORTED; it cannot be closed`],
+    ] as const) {
+      const error = await refused(environmentUploaderHere, query, { i: input }, 'BAD_USER_INPUT', 'input.id');
+      expect(error.message).toBe(`input.id: ${message}`);
+    }
+    await ok(environmentUploaderHere, ACCEPT, { i: { id: fresh.id } });
+    const accepted = await states();
+    for (const [input, field] of [
+      [{ id: fresh.id, feedback: '   ' }, 'input.feedback'],
+      [{ id: fresh.id, feedback: '果'.repeat(2001) }, 'input.feedback'],
+      [{ id: fresh.id, feedback: '已办结', note: '注'.repeat(2001) }, 'input.note'],
+    ] as const) {
+      await refused(environmentUploaderHere, CLOSE, { i: input }, 'BAD_USER_INPUT', field);
+    }
+    expect(await states()).toEqual(accepted);
+    expect(accepted[0]).toEqual(closed);
+    expect(accepted[2]).toEqual(before[2]);
+    expect(accepted[1].history.map((e: any) => e.action)).toEqual(['REPORTED', 'ACCEPTED']);
+  });
+
+  it('of two handlers accepting one lead at once, exactly one succeeds', async () => {
+    const lead = (await ok(associationUploader, REPORT, { i: { ...facts, type: 'VOC' } })).reportLead;
+    const other = uploaderAuth('association', { agency: 'environment', district: D, requestId: 'second' });
+    const results = await Promise.all([as(environmentUploaderHere, ACCEPT, { i: { id: lead.id, note: 'first' } }), as(other, ACCEPT, { i: { id: lead.id, note: 'second' } })]);
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    const loser = results.find((r) => r.errors)!;
+    expect(loser.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+    expect(loser.errors![0]!.message).toBe(`input.id: lead ${lead.id} is ACCEPTED; it cannot be accepted`);
+    const stored = await entity(owner, lead.id);
+    expect(stored.history.map((e: any) => e.action)).toEqual(['REPORTED', 'ACCEPTED']);
+    expect((await changesOf(owner, lead.id)).map((c: any) => c.operation)).toEqual(['INSERTED', 'UPDATED']);
+  });
+
+  it('lists a lead past its deadline and not closed in overdueLeads (commerce 330106), overdue: true, until it is closed', async () => {
+    // Reported 40 days ago: 15 working days have long passed.
+    const reportedOn = daysBefore(today(), 40);
+    const late = (await ok(associationUploader, REPORT, { i: { ...facts, type: 'PRICE', reportedOn } })).reportLead;
+    expect(late).toMatchObject({ routedAgency: 'market', feedbackDue: weekdaysAfter(reportedOn, 15), overdue: true });
+    const due = (list: Array<{ id: string; feedbackDue: string }>) => [...list].sort((a, b) => a.feedbackDue.localeCompare(b.feedbackDue) || a.id.localeCompare(b.id)).map((l) => l.id);
+    const seededOverdueHere = seed.leads.filter((l) => l.routedDistrict === D && l.status !== 'CLOSED' && l.feedbackDue < today());
+    const expected = due([...seededOverdueHere, late]);
+
+    const paged = await allPages(commerceHere, OVERDUE, 'overdueLeads', {}, 2);
+    expect(paged).toEqual({ ids: expected, totalCount: expected.length });
+    const page = (await ok(commerceHere, OVERDUE, { first: 1000 })).overdueLeads;
+    expect(page.nodes.every((n: any) => n.overdue === true && n.feedbackDue < today())).toBe(true);
+    expect((await entity(commerceHere, late.id)).overdue).toBe(true);
+    // The city's list, narrowed to the district, is the same; another district's does not hold it.
+    expect((await allPages(owner, OVERDUE, 'overdueLeads', { d: D }, 1000)).ids).toEqual(expected);
+    expect((await allPages(owner, OVERDUE, 'overdueLeads', { d: '330108' }, 1000)).ids).not.toContain(late.id);
+    expect(await listIds(commerceHere, { overdue: true })).toContain(late.id);
+    // environment handles none of these: it sees none of the market's overdue leads.
+    const environmentOverdue = (await allPages(environmentHere, OVERDUE, 'overdueLeads', {}, 1000)).ids;
+    expect(environmentOverdue).toEqual(due(seededOverdueHere.filter((l) => l.routedAgency === 'environment')));
+
+    await ok(marketUploaderHere, ACCEPT, { i: { id: late.id } });
+    const closed = (await ok(marketUploaderHere, CLOSE, { i: { id: late.id, feedback: '经核查，已督促当事人规范明码标价。' } })).closeLead;
+    expect(closed).toMatchObject({ status: 'CLOSED', overdue: false, feedbackOn: today() });
+    expect(closed.history.map((e: any) => `${e.fromStatus}>${e.action}`)).toEqual(['null>REPORTED', 'REPORTED>ACCEPTED', 'ACCEPTED>CLOSED']);
+    const after = await allPages(commerceHere, OVERDUE, 'overdueLeads', {}, 1000);
+    expect(after).toEqual({ ids: expected.filter((id) => id !== late.id), totalCount: expected.length - 1 });
+    expect(await listIds(commerceHere, { overdue: true })).not.toContain(late.id);
+    expect(await listIds(commerceHere, { overdue: false })).toContain(late.id);
+  });
+
+  it('a market uploader (any agency) reports a lead and sees it as its reporter; only environment handles it', async () => {
+    const lead = (await ok(marketUploader, REPORT, { i: { ...facts, type: 'VOC' } })).reportLead;
+    expect(lead).toMatchObject({ routedAgency: 'environment', routedDistrict: D, reportedByAgency: 'market', status: 'REPORTED' });
+    expect(lead.history).toEqual([{ at: expect.any(String), action: 'REPORTED', fromStatus: null, actorSub: 'market-uploader', actorAgency: 'market', actorDistrict: null, note: null }]);
+    // Market's readers see it (reported by market), as does environment (routed); not environment of another district.
+    for (const auth of [marketHere, agencyAuth('market', null), environmentHere]) {
+      expect((await entity(auth, lead.id))?.reportedByAgency).toBe('market');
+      expect(await listIds(auth)).toContain(lead.id);
+      expect(await operatorLeadIds(auth, operator.uscc)).toContain(lead.id);
+      expect((await changesOf(auth, lead.id)).map((c: any) => c.operation)).toEqual(['INSERTED']);
+    }
+    expect(await entity(agencyAuth('market', '330108'), lead.id)).toBeNull();
+    expect(await entity(environmentThere, lead.id)).toBeNull();
+    // Seeing it is not handling it: market is not the regulator it is routed to.
+    const error = await refused(marketUploaderHere, ACCEPT, { i: { id: lead.id } }, 'FORBIDDEN', 'input.id');
+    expect(error.message).toMatch(/routed to environment/);
+    expect((await ok(environmentUploaderHere, ACCEPT, { i: { id: lead.id } })).acceptLead.status).toBe('ACCEPTED');
+
+    // A district-level reporter reports only about its own district's operators.
+    await refused(marketUploaderHere, REPORT, { i: { ...facts, district: '330108', type: 'PRICE' } }, 'FORBIDDEN', 'input.district');
+    const here = (await ok(marketUploaderHere, REPORT, { i: { ...facts, type: 'PRICE' } })).reportLead;
+    expect(here).toMatchObject({ reportedByAgency: 'market', routedAgency: 'market', history: [{ actorSub: 'market-uploader-330106', actorDistrict: D }] });
+  });
+
+  it('an imported leads file enters the history at the status it gives, once per change', async () => {
+    const csv = readFileSync(new URL('../../../samples/leads.csv', import.meta.url), 'utf8');
+    const IMPORT = 'mutation($i: ImportInput!) { importAssociationData(input: $i) { accepted newRows changedRows batch { id } } }';
+    const importCsv = async (text: string) => (await ok(associationUploader, IMPORT, { i: { dataset: 'leads', contentBase64: Buffer.from(text).toString('base64') } })).importAssociationData;
+    const rows = csv.trim().split('\n').slice(1).map((line) => line.split(','));
+    const first = await importCsv(csv);
+    expect(first).toMatchObject({ accepted: true, newRows: rows.length });
+    for (const [id, , , , , , , , , , , status] of rows) {
+      const lead = await entity(owner, id!);
+      expect(lead.reportedByAgency).toBe('association');
+      expect(lead.history).toEqual([
+        { at: expect.any(String), action: status, fromStatus: null, actorSub: 'association-uploader', actorAgency: 'association', actorDistrict: null, note: `import:${first.batch.id}` },
+      ]);
+    }
+    // The same file again changes nothing; a status moved on adds one step.
+    expect((await importCsv(csv)).changedRows).toBe(0);
+    const moved = await importCsv(csv.replace(',REPORTED,,', ',ACCEPTED,,'));
+    expect(moved.changedRows).toBe(1);
+    const id = rows.find((r) => r[11] === 'REPORTED')![0]!;
+    expect((await entity(owner, id)).history.map((e: any) => [e.fromStatus, e.action, e.note])).toEqual([
+      [null, 'REPORTED', `import:${first.batch.id}`],
+      ['REPORTED', 'ACCEPTED', `import:${moved.batch.id}`],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LEAD_HANDLERS, type Agency } from '@xiran/auth';
 import type { LeadRow } from './db/schema';
 
 /**
@@ -8,10 +9,13 @@ import type { LeadRow } from './db/schema';
  */
 
 export type LeadType = LeadRow['type'];
-export type RoutedAgency = 'market' | 'environment' | 'hrss';
+export type RoutedAgency = Extract<Agency, 'market' | 'environment' | 'hrss'>;
 
-/** The agencies a lead may be routed to (also the allowed values of the leads dataset). */
-export const ROUTED_AGENCIES = ['market', 'environment', 'hrss'] as const satisfies readonly RoutedAgency[];
+/**
+ * The agencies a lead may be routed to: the write catalogue's lead handlers, who alone may accept,
+ * investigate and close one (also the allowed values of the leads dataset's routed_agency).
+ */
+export const ROUTED_AGENCIES: readonly Agency[] = LEAD_HANDLERS;
 
 /** The competent department per lead type. */
 export const LEAD_AGENCY: Record<LeadType, RoutedAgency> = {
@@ -25,6 +29,11 @@ export const LEAD_AGENCY: Record<LeadType, RoutedAgency> = {
   // 市场监管 is the general regulator of a trading business: what fits no other type goes there first.
   OTHER: 'market',
 };
+
+// A lead routed to an agency the catalogue does not let handle it would sit unanswered forever.
+for (const [type, agency] of Object.entries(LEAD_AGENCY)) {
+  if (!ROUTED_AGENCIES.includes(agency)) throw new Error(`${type} leads are routed to ${agency}, which is not one of the catalogue's LEAD_HANDLERS`);
+}
 
 /** Working days the regulator has for its feedback when LEAD_FEEDBACK_WORKING_DAYS is not set. */
 export const DEFAULT_FEEDBACK_WORKING_DAYS = 15;

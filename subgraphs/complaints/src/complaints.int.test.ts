@@ -7,7 +7,7 @@ import { connectComplaintsDatabase } from './db';
 import { complainants, memberScope, tickets, type NewTicketRow } from './db/schema';
 import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
 import { createComplaintsServer } from './server';
-import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 const world = generateRegistrationSeed(300, { asOf }).world;
@@ -494,6 +494,128 @@ describe('row scope (限定知悉范围)', () => {
     // A named district without tickets in the window: zeros, suppressed.
     const empty = await runAs(auth, STATISTICS_QUERY, { d: '330127', from: '2000-01-01', to: '2000-01-31' });
     expect(empty.complaintStatistics).toEqual([{ district: '330127', tickets: null, operators: null, byCategory: [], byStatus: [] }]);
+  });
+});
+
+describe('cross-check signals', () => {
+  const historyFrom = addDays(asOf, -730);
+  const TALLIES = `query($d: String!, $from: Date!, $to: Date, $c: ComplaintCategory) {
+    complainedOperators(district: $d, from: $from, to: $to, category: $c) { uscc tickets open operator { uscc } } }`;
+  const isOpen = (t: NewTicketRow) => t.status !== 'CLOSED' && t.status !== 'REJECTED';
+  /** The district with most tickets naming an operator, and another one. */
+  const ranked = [...tally(seed.tickets.filter((t) => t.uscc), (t) => t.district).entries()].sort((a, b) => b[1] - a[1]);
+  const home = ranked[0]![0];
+  const elsewhere = ranked[1]![0];
+
+  /** What complainedOperators should answer, folded here from the seed's rows. */
+  function expected(district: string, from: string, to: string, category: string | null = null, keep: (t: NewTicketRow) => boolean = () => true) {
+    const rows = seed.tickets.filter(
+      (t) => t.uscc && t.district === district && t.receivedOn >= from && t.receivedOn <= to && (!category || t.category === category) && keep(t),
+    );
+    const byOperator = new Map<string, { uscc: string; tickets: number; open: number; operator: { uscc: string } }>();
+    for (const t of rows) {
+      const entry = byOperator.get(t.uscc!) ?? { uscc: t.uscc!, tickets: 0, open: 0, operator: { uscc: t.uscc! } };
+      entry.tickets++;
+      if (isOpen(t)) entry.open++;
+      byOperator.set(t.uscc!, entry);
+    }
+    return [...byOperator.values()].sort((a, b) => b.tickets - a.tickets || (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
+  }
+
+  async function tallies(variables: Record<string, unknown>, auth: SubgraphAuth = ownerAuth('complaints')) {
+    return (await runAs(auth, TALLIES, variables)).complainedOperators;
+  }
+
+  it('counts each operator\'s tickets and open tickets in the window, most tickets first, in one statement', async () => {
+    const want = expected(home, historyFrom, asOf);
+    expect(want.length).toBeGreaterThan(3);
+    expect(want.some((x) => x.open > 0)).toBe(true);
+    expect(want.some((x) => x.open < x.tickets)).toBe(true);
+    expect(new Set(want.map((x) => x.tickets)).size).toBeGreaterThan(1);
+    const before = database.statements.total;
+    expect(await tallies({ d: home, from: historyFrom, to: asOf })).toEqual(want);
+    expect(database.statements.total - before).toBe(1);
+    // Without `to`: up to today.
+    expect(await tallies({ d: home, from: historyFrom })).toEqual(expected(home, historyFrom, today));
+  });
+
+  it('the window bounds matter, each side of them', async () => {
+    // A day with tickets in the district: from that day they count, from the next they do not.
+    const days = seed.tickets.filter((t) => t.uscc && t.district === home).map((t) => t.receivedOn).sort();
+    const day = days[Math.floor(days.length / 2)]!;
+    const onTheDay = expected(home, day, day);
+    expect(onTheDay.length).toBeGreaterThan(0);
+    expect(await tallies({ d: home, from: day, to: day })).toEqual(onTheDay);
+    const from = await tallies({ d: home, from: day, to: asOf });
+    const fromNext = await tallies({ d: home, from: addDays(day, 1), to: asOf });
+    expect(from).toEqual(expected(home, day, asOf));
+    expect(fromNext).toEqual(expected(home, addDays(day, 1), asOf));
+    const total = (rows: Array<{ tickets: number }>) => rows.reduce((sum, x) => sum + x.tickets, 0);
+    expect(total(from) - total(fromNext)).toBe(onTheDay.reduce((sum, x) => sum + x.tickets, 0));
+    const toBefore = await tallies({ d: home, from: historyFrom, to: addDays(day, -1) });
+    expect(toBefore).toEqual(expected(home, historyFrom, addDays(day, -1)));
+    expect(total(toBefore) + total(from)).toBe(total(await tallies({ d: home, from: historyFrom, to: asOf })));
+    // A window without tickets: no operator at all.
+    expect(await tallies({ d: home, from: '2000-01-01', to: '2000-12-31' })).toEqual([]);
+  });
+
+  it('counts one category when given', async () => {
+    const cards = expected(home, historyFrom, asOf, 'PREPAID_CARD');
+    expect(cards.length).toBeGreaterThan(0);
+    expect(cards).not.toEqual(expected(home, historyFrom, asOf));
+    expect(await tallies({ d: home, from: historyFrom, to: asOf, c: 'PREPAID_CARD' })).toEqual(cards);
+  });
+
+  it('keeps to the district asked for', async () => {
+    const other = await tallies({ d: elsewhere, from: historyFrom, to: asOf });
+    expect(other).toEqual(expected(elsewhere, historyFrom, asOf));
+    const homeOperators = new Set(seed.tickets.filter((t) => t.district === home).map((t) => t.uscc));
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.some((x: any) => homeOperators.has(x.uscc))).toBe(false);
+  });
+
+  it('answers BAD_USER_INPUT for a bad district or window', async () => {
+    for (const [variables, field] of [
+      [{ d: '330199', from: historyFrom }, 'district'],
+      [{ d: '330103', from: historyFrom }, 'district'],
+      [{ d: home, from: '2026-10-01', to: '2026-09-30' }, 'to'],
+      [{ d: home, from: '2026-02-30' }, 'date'],
+    ] as const) {
+      const result = await run(TALLIES, variables);
+      expect(result.errors?.[0]?.extensions, JSON.stringify(variables)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+  });
+
+  it('applies the complaintSummary row scope: another district\'s caller gets nothing, a HANDLER grant its routed tickets', async () => {
+    const reader = (agency: Agency, district: string | null = null): SubgraphAuth => {
+      const principal = { sub: `${agency}-reader`, agency, level: district ? ('district' as const) : ('city' as const), district, roles: ['reader' as const] };
+      return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 't' };
+    };
+    const variables = { d: home, from: historyFrom, to: asOf };
+    expect(await tallies(variables, reader('commerce', elsewhere))).toEqual([]);
+    expect(await tallies(variables, reader('commerce', home))).toEqual(expected(home, historyFrom, asOf));
+    expect(await tallies(variables, reader('market'))).toEqual(expected(home, historyFrom, asOf));
+    // A HANDLER grant of complaintSummary counts only the tickets routed to the caller's agency.
+    const handler = callerAuth('market', { complaintSummary: 'HANDLER' });
+    const routed = expected(home, historyFrom, asOf, null, (t) => t.handlingAgency === 'market');
+    expect(routed.length).toBeGreaterThan(0);
+    expect(routed).not.toEqual(expected(home, historyFrom, asOf));
+    expect(await tallies(variables, handler)).toEqual(routed);
+    // An AGGREGATE grant reads statistics only: the list is refused.
+    const aggregate = await server.execute(TALLIES, variables, reader('statistics'));
+    expect(aggregate.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it("a MEMBERS grant counts only the association's member operators", async () => {
+    const all = expected(home, historyFrom, asOf);
+    const members = all.filter((_, i) => i % 2 === 0).map((x) => x.uscc);
+    await replaceMemberScope(database.db, memberScope, members);
+    try {
+      const got = await tallies({ d: home, from: historyFrom, to: asOf }, callerAuth('association', { complaintSummary: 'MEMBERS' }));
+      expect(got).toEqual(all.filter((x) => members.includes(x.uscc)));
+    } finally {
+      await replaceMemberScope(database.db, memberScope, []);
+    }
   });
 });
 

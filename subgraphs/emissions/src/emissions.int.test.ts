@@ -472,6 +472,203 @@ async function writtenCounts() {
   return Promise.all([machines, permits, inspections, solventLedger, penalties, changeLog, importBatches].map((table) => db.$count(table)));
 }
 
+describe('cross-check signals', () => {
+  type Ledger = (typeof seed.solventLedger)[number];
+  type Machine = (typeof seed.machines)[number];
+  const withLedger = new Map<string, number>();
+  for (const row of seed.solventLedger) withLedger.set(row.district, (withLedger.get(row.district) ?? 0) + 1);
+  /** The district with most ledger rows, and another with some. */
+  const [home, away] = [...withLedger].sort((a, b) => b[1] - a[1]).map(([d]) => d) as [string, string];
+
+  // A hand-made operator of the home district: one machine in use, one retired, one left out of the
+  // register's last snapshot; its ledger used solvent in July, only bought some in August, and was
+  // idle in September (an entry with nothing consumed nor bought is not activity).
+  const fixtureUscc = completeUscc('91330106MA9XCHK01');
+  const base = { uscc: fixtureUscc, district: home, source: 'fixture', updatedAt: '2026-11-01T00:00:00Z' };
+  const machine = (n: number, status: Machine['status'], present = true) => ({
+    ...base, id: `${fixtureUscc}-01-M${n}`, outletId: `${fixtureUscc}-01`, solvent: 'PCE' as const, enclosure: 'OPEN' as const,
+    capacityKg: 12, installed: '2015-03-01', status, present,
+  });
+  const fixtureMachines = [machine(1, 'IN_USE'), machine(2, 'RETIRED'), machine(3, 'IN_USE', false)];
+  const month = (m: string, consumedKg: number, purchasedKg: number, garmentsKg: number) => ({
+    ...base, month: m, solvent: 'PCE' as const, consumedKg, purchasedKg, garmentsKg, residueKg: 0, manifestNumber: null,
+  });
+  const fixtureLedger = [month('2026-07-01', 4.2, 0, 300), month('2026-08-01', 0, 32, 0), month('2026-09-01', 0, 0, 0)];
+  const allMachines: Array<Machine & { present?: boolean }> = [...seed.machines, ...fixtureMachines];
+  const allLedger: Ledger[] = [...seed.solventLedger, ...fixtureLedger];
+
+  beforeAll(async () => {
+    await database.db.insert(machines).values(fixtureMachines);
+    await database.db.insert(solventLedger).values(fixtureLedger);
+  });
+  afterAll(async () => {
+    await database.db.delete(machines).where(eq(machines.uscc, fixtureUscc));
+    await database.db.delete(solventLedger).where(eq(solventLedger.uscc, fixtureUscc));
+  });
+
+  const MACHINE_USE = `query($d: String!, $since: Date!, $e: MachineEnclosure) { machineUse(district: $d, since: $since, enclosure: $e) {
+    uscc lastActiveMonth machine { id outletId operatorUscc solvent enclosure status present } } }`;
+  const SOLVENT_USE = `query($d: String!, $from: Date!, $min: Float) { solventUse(district: $d, from: $from, minGramsPerKg: $min) {
+    uscc operator { uscc } months purchasedKg consumedKg garmentsKg gramsPerKg } }`;
+
+  /** What machineUse should answer, from the rows here. */
+  function expectedMachineUse(district: string, since: string, enclosure: string | null = null) {
+    const lastActive = (uscc: string) =>
+      allLedger.filter((r) => r.uscc === uscc && r.month >= since && (r.consumedKg > 0 || r.purchasedKg > 0)).map((r) => r.month).sort().at(-1) ?? null;
+    return allMachines
+      .filter((m) => m.district === district && m.status === 'IN_USE' && m.present !== false && (!enclosure || m.enclosure === enclosure))
+      .sort((a, b) => a.uscc.localeCompare(b.uscc) || a.outletId.localeCompare(b.outletId) || a.id.localeCompare(b.id))
+      .map((m) => ({
+        uscc: m.uscc,
+        lastActiveMonth: lastActive(m.uscc),
+        machine: { id: m.id, outletId: m.outletId, operatorUscc: m.uscc, solvent: m.solvent, enclosure: m.enclosure, status: 'IN_USE', present: true },
+      }));
+  }
+
+  /** What solventUse should answer (before the threshold), from the rows here. */
+  function expectedSolventUse(district: string, from: string) {
+    const byOperator = new Map<string, { months: Set<string>; purchasedKg: number; consumedKg: number; garmentsKg: number }>();
+    for (const r of allLedger.filter((r) => r.district === district && r.month >= from)) {
+      const sums = byOperator.get(r.uscc) ?? { months: new Set<string>(), purchasedKg: 0, consumedKg: 0, garmentsKg: 0 };
+      sums.months.add(r.month);
+      sums.purchasedKg += r.purchasedKg;
+      sums.consumedKg += r.consumedKg;
+      sums.garmentsKg += r.garmentsKg;
+      byOperator.set(r.uscc, sums);
+    }
+    return new Map(
+      [...byOperator]
+        .filter(([, sums]) => sums.garmentsKg > 0)
+        .map(([uscc, sums]) => [uscc, { months: sums.months.size, purchasedKg: sums.purchasedKg, consumedKg: sums.consumedKg, garmentsKg: sums.garmentsKg, gramsPerKg: (sums.consumedKg * 1000) / sums.garmentsKg }]),
+    );
+  }
+
+  /** The answer matches the expected sums (floats to 6 places), most grams per kg first. */
+  function expectSolventUse(got: any[], want: ReturnType<typeof expectedSolventUse>) {
+    expect(got.map((x) => x.uscc).sort()).toEqual([...want.keys()].sort());
+    for (const x of got) {
+      const w = want.get(x.uscc)!;
+      expect(x.operator).toEqual({ uscc: x.uscc });
+      expect(x.months).toBe(w.months);
+      for (const key of ['purchasedKg', 'consumedKg', 'garmentsKg', 'gramsPerKg'] as const) expect(x[key]).toBeCloseTo(w[key], 6);
+    }
+    for (let i = 1; i < got.length; i++) {
+      const [a, b] = [got[i - 1], got[i]];
+      expect(a.gramsPerKg > b.gramsPerKg || (a.gramsPerKg === b.gramsPerKg && a.uscc < b.uscc)).toBe(true);
+    }
+  }
+
+  async function query(text: string, variables: Record<string, unknown>, auth: SubgraphAuth = ownerAuth('emissions')) {
+    const result = await server.execute(text, variables, auth);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    return Object.values(result.data as Record<string, any[]>)[0]!;
+  }
+
+  it('machineUse lists the machines in use with their operator\'s last active ledger month, in one statement', async () => {
+    const want = expectedMachineUse(home, '2026-05-01');
+    expect(want.some((x) => x.lastActiveMonth !== null)).toBe(true);
+    expect(want.some((x) => x.lastActiveMonth === null)).toBe(true);
+    expect(want.filter((x) => x.uscc === fixtureUscc).map((x) => x.machine.id)).toEqual([`${fixtureUscc}-01-M1`]);
+    const before = database.statements.total;
+    expect(await query(MACHINE_USE, { d: home, since: '2026-05-01' })).toEqual(want);
+    expect(database.statements.total - before).toBe(1);
+  });
+
+  it('machineUse: the enclosure filter and `since` matter, each side', async () => {
+    const open = expectedMachineUse(home, '2026-05-01', 'OPEN');
+    expect(open.length).toBeGreaterThan(1);
+    expect(open.length).toBeLessThan(expectedMachineUse(home, '2026-05-01').length);
+    expect(await query(MACHINE_USE, { d: home, since: '2026-05-01', e: 'OPEN' })).toEqual(open);
+    // The fixture bought solvent in August and was idle in September: active up to August.
+    const fixture = async (since: string) => (await query(MACHINE_USE, { d: home, since, e: 'OPEN' })).find((x: any) => x.uscc === fixtureUscc).lastActiveMonth;
+    expect(await fixture('2026-01-01')).toBe('2026-08-01');
+    expect(await fixture('2026-08-01')).toBe('2026-08-01');
+    expect(await fixture('2026-08-02')).toBeNull();
+    // Seed operators active in the last ledger month (October) lose it the day after.
+    const october = expectedMachineUse(home, '2026-10-01');
+    expect(october.some((x) => x.lastActiveMonth === '2026-10-01')).toBe(true);
+    expect(await query(MACHINE_USE, { d: home, since: '2026-10-01' })).toEqual(october);
+    const after = await query(MACHINE_USE, { d: home, since: '2026-10-02' });
+    expect(after).toEqual(expectedMachineUse(home, '2026-10-02'));
+    expect(after.every((x: any) => x.lastActiveMonth === null)).toBe(true);
+  });
+
+  it('solventUse sums each operator\'s ledger from `from`, most grams per kg first', async () => {
+    const want = expectedSolventUse(home, '2025-11-01');
+    expect(want.size).toBeGreaterThan(3);
+    expect(want.get(fixtureUscc)).toMatchObject({ months: 3, purchasedKg: 32, garmentsKg: 300 });
+    const got = await query(SOLVENT_USE, { d: home, from: '2025-11-01' });
+    expectSolventUse(got, want);
+    expect(got.find((x: any) => x.uscc === fixtureUscc).gramsPerKg).toBeCloseTo(14, 9);
+  });
+
+  it('solventUse: `from` and minGramsPerKg matter, each side', async () => {
+    // From a month on, that month counts; from the day after, it does not.
+    expectSolventUse(await query(SOLVENT_USE, { d: home, from: '2026-10-01' }), expectedSolventUse(home, '2026-10-01'));
+    expect(await query(SOLVENT_USE, { d: home, from: '2026-10-02' })).toEqual([]);
+    // The fixture cleaned garments only in July: from July it counts, from the day after it has none.
+    const july = await query(SOLVENT_USE, { d: home, from: '2026-07-01' });
+    const later = await query(SOLVENT_USE, { d: home, from: '2026-07-02' });
+    expectSolventUse(july, expectedSolventUse(home, '2026-07-01'));
+    expectSolventUse(later, expectedSolventUse(home, '2026-07-02'));
+    expect(july.map((x: any) => x.uscc)).toContain(fixtureUscc);
+    expect(later.map((x: any) => x.uscc)).not.toContain(fixtureUscc);
+    // The threshold is strict: an operator's own ratio leaves it out, the next lower ratio keeps it.
+    const all = await query(SOLVENT_USE, { d: home, from: '2025-11-01' });
+    const i = Math.floor(all.length / 2);
+    const [pick, next] = [all[i], all[i + 1]];
+    expect(next.gramsPerKg).toBeLessThan(pick.gramsPerKg);
+    const above = await query(SOLVENT_USE, { d: home, from: '2025-11-01', min: pick.gramsPerKg });
+    expect(above).toEqual(all.slice(0, i));
+    const atNext = await query(SOLVENT_USE, { d: home, from: '2025-11-01', min: next.gramsPerKg });
+    expect(atNext).toEqual(all.slice(0, i + 1));
+    expect(await query(SOLVENT_USE, { d: home, from: '2025-11-01', min: 0 })).toEqual(all.filter((x: any) => x.gramsPerKg > 0));
+  });
+
+  it('keeps to the district asked for', async () => {
+    const machinesAway = await query(MACHINE_USE, { d: away, since: '2026-05-01' });
+    expect(machinesAway).toEqual(expectedMachineUse(away, '2026-05-01'));
+    expect(machinesAway.length).toBeGreaterThan(0);
+    const useAway = await query(SOLVENT_USE, { d: away, from: '2025-11-01' });
+    expectSolventUse(useAway, expectedSolventUse(away, '2025-11-01'));
+    expect(useAway.some((x: any) => x.uscc === fixtureUscc)).toBe(false);
+  });
+
+  it('answers BAD_USER_INPUT for a bad district, date or threshold', async () => {
+    for (const [text, variables, field] of [
+      [MACHINE_USE, { d: '330199', since: '2026-05-01' }, 'district'],
+      [MACHINE_USE, { d: home, since: '2026-13-01' }, 'date'],
+      [SOLVENT_USE, { d: '330103', from: '2026-05-01' }, 'district'],
+      [SOLVENT_USE, { d: home, from: '2026-05-01', min: -1 }, 'minGramsPerKg'],
+    ] as const) {
+      const result = await server.execute(text, variables);
+      expect(result.errors?.[0]?.extensions, JSON.stringify(variables)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+  });
+
+  it("applies the caller's row scope: a district-level caller of another district gets nothing", async () => {
+    const awayCaller = caller('environment', away, ALL_FULL);
+    expect(await query(MACHINE_USE, { d: home, since: '2026-05-01' }, awayCaller)).toEqual([]);
+    expect(await query(SOLVENT_USE, { d: home, from: '2025-11-01' }, awayCaller)).toEqual([]);
+    const homeCaller = caller('environment', home, ALL_FULL);
+    expect(await query(MACHINE_USE, { d: home, since: '2026-05-01' }, homeCaller)).toEqual(expectedMachineUse(home, '2026-05-01'));
+    expectSolventUse(await query(SOLVENT_USE, { d: home, from: '2025-11-01' }, homeCaller), expectedSolventUse(home, '2025-11-01'));
+  });
+
+  it('without inspections: the machines, lastActiveMonth refused (null, FORBIDDEN), solventUse refused', async () => {
+    // 市场监管局 reads machinesAndPermits (F) but not inspections (-).
+    const market = caller('market', null, { machinesAndPermits: 'FULL' });
+    const result = await server.execute(MACHINE_USE, { d: home, since: '2026-05-01' }, market);
+    const rows = (result.data as any).machineUse;
+    expect(rows).toEqual(expectedMachineUse(home, '2026-05-01').map((x) => ({ ...x, lastActiveMonth: null })));
+    expect(result.errors?.length).toBe(rows.length);
+    expect(result.errors?.every((e) => e.extensions?.code === 'FORBIDDEN' && e.extensions?.group === 'inspections')).toBe(true);
+    const refused = await server.execute(SOLVENT_USE, { d: home, from: '2025-11-01' }, market);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(refused.data).toBeNull();
+  });
+});
+
 describe('intake', () => {
   let since: string;
   beforeAll(() => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { connectRegistrationDatabase } from './db';
 import { generateRegistrationSeed, insertRegistrationSeed } from './db/seed';
 import { createRegistrationServer } from './server';
-import { generateGatewayKeys } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, generateGatewayKeys, type Agency, type SubgraphAuth } from '@xiran/auth';
+import { memberScope } from './db/schema';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -80,5 +81,122 @@ describe('registration subgraph', () => {
     const result = await run('{ registrationStatistics { district operators active openOutlets } }');
     const rows = (result.data as any).registrationStatistics;
     expect(rows.reduce((s: number, r: any) => s + r.operators, 0)).toBe(300);
+  });
+});
+
+describe('cross-check signals', () => {
+  type Status = (typeof seed.operators)[number]['status'];
+  const KEYS = 'query($f: OperatorFilter!) { operatorKeys(filter: $f) }';
+  const openOutletOf = new Set(seed.outlets.filter((o) => o.status === 'OPEN').map((o) => o.uscc));
+  const byDistrict = (district: string) => seed.operators.filter((o) => o.district === district);
+  const usccs = (rows: Array<{ uscc: string }>) => rows.map((o) => o.uscc).sort();
+  const gone: Status[] = ['DEREGISTERED', 'REVOKED', 'MOVED_OUT'];
+  /** The district with most stopped operators that still have an open outlet: the rule's candidates. */
+  const home = [...new Set(seed.operators.map((o) => o.district))]
+    .map((d) => [d, byDistrict(d).filter((o) => gone.includes(o.status) && openOutletOf.has(o.uscc)).length] as const)
+    .sort((a, b) => b[1] - a[1])[0]![0];
+  const elsewhere = seed.operators.find((o) => o.district !== home)!.district;
+
+  /** A reader of `agency` with the default catalogue's grants, at city level or in one district. */
+  function readerAuth(agency: Agency, district: string | null = null): SubgraphAuth {
+    const principal = { sub: `${agency}-reader`, agency, level: district ? ('district' as const) : ('city' as const), district, roles: ['reader' as const] };
+    return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 't' };
+  }
+
+  async function keys(filter: Record<string, unknown>, auth: SubgraphAuth = readerAuth('commerce')): Promise<string[]> {
+    const result = await server.execute(KEYS, { f: filter }, auth);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    return (result.data as any).operatorKeys;
+  }
+
+  it('lists the usccs a filter selects, in uscc order: stopped operators with an open outlet', async () => {
+    const expected = usccs(byDistrict(home).filter((o) => gone.includes(o.status) && openOutletOf.has(o.uscc)));
+    expect(expected.length).toBeGreaterThan(0);
+    const got = await keys({ district: home, statusIn: gone, hasOpenOutlets: true });
+    expect(got).toEqual(expected);
+    // Each condition matters: without the outlets, without the statuses.
+    const stopped = usccs(byDistrict(home).filter((o) => gone.includes(o.status)));
+    expect(stopped.length).toBeGreaterThan(expected.length);
+    expect(await keys({ district: home, statusIn: gone })).toEqual(stopped);
+    const withOpen = usccs(byDistrict(home).filter((o) => openOutletOf.has(o.uscc)));
+    expect(withOpen.length).toBeGreaterThan(expected.length);
+    expect(await keys({ district: home, hasOpenOutlets: true })).toEqual(withOpen);
+    expect(await keys({ district: home })).toEqual(usccs(byDistrict(home)));
+  });
+
+  it('hasOpenOutlets: false selects the operators without any open outlet', async () => {
+    const expected = usccs(byDistrict(home).filter((o) => o.status === 'ACTIVE' && !openOutletOf.has(o.uscc)));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(await keys({ district: home, status: 'ACTIVE', hasOpenOutlets: false })).toEqual(expected);
+    // Open and not open split the district.
+    const open = await keys({ district: home, hasOpenOutlets: true });
+    const closed = await keys({ district: home, hasOpenOutlets: false });
+    expect([...open, ...closed].sort()).toEqual(usccs(byDistrict(home)));
+    expect(open.filter((u) => closed.includes(u))).toEqual([]);
+  });
+
+  it('statusIn combines with status, and an empty statusIn selects none', async () => {
+    const active = usccs(byDistrict(home).filter((o) => o.status === 'ACTIVE'));
+    expect(await keys({ district: home, statusIn: ['ACTIVE', 'REVOKED'], status: 'ACTIVE' })).toEqual(active);
+    expect(await keys({ district: home, statusIn: ['REVOKED'], status: 'ACTIVE' })).toEqual([]);
+    expect(await keys({ district: home, statusIn: [] })).toEqual([]);
+  });
+
+  it('keeps to the district asked for', async () => {
+    const other = await keys({ district: elsewhere });
+    expect(other).toEqual(usccs(byDistrict(elsewhere)));
+    expect(other.some((u) => byDistrict(home).some((o) => o.uscc === u))).toBe(false);
+  });
+
+  it('the new filter fields work in operators(filter:) too, total included', async () => {
+    const expected = usccs(byDistrict(home).filter((o) => gone.includes(o.status) && openOutletOf.has(o.uscc)));
+    const result = await run('query($f: OperatorFilter) { operators(first: 1000, filter: $f) { totalCount nodes { uscc } } }', {
+      f: { district: home, statusIn: gone, hasOpenOutlets: true },
+    });
+    expect((result.data as any).operators.totalCount).toBe(expected.length);
+    expect((result.data as any).operators.nodes.map((n: any) => n.uscc)).toEqual(expected);
+    // Across the city (no district there): every stopped operator with an open outlet.
+    const city = await run('query($f: OperatorFilter) { operators(first: 1000, filter: $f) { totalCount } }', { f: { statusIn: gone, hasOpenOutlets: true } });
+    expect((city.data as any).operators.totalCount).toBe(seed.operators.filter((o) => gone.includes(o.status) && openOutletOf.has(o.uscc)).length);
+  });
+
+  it('answers BAD_USER_INPUT without a district or with a bad one', async () => {
+    for (const [filter, field] of [
+      [{ status: 'ACTIVE' }, 'filter.district'],
+      [{ district: '330199' }, 'filter.district'],
+      [{ district: '330103', hasOpenOutlets: true }, 'filter.district'],
+    ] as const) {
+      const result = await server.execute(KEYS, { f: filter }, readerAuth('commerce'));
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(result.data).toBeNull();
+    }
+  });
+
+  it("applies the caller's row scope: a district-level caller of another district gets nothing", async () => {
+    expect(await keys({ district: home }, readerAuth('commerce', elsewhere))).toEqual([]);
+    expect(await keys({ district: home, hasOpenOutlets: true }, readerAuth('commerce', elsewhere))).toEqual([]);
+    expect(await keys({ district: home }, readerAuth('commerce', home))).toEqual(usccs(byDistrict(home)));
+  });
+
+  it('refuses hasOpenOutlets to a caller without an outlets grant, and serves it the rest', async () => {
+    // 人社局 reads registration (F) but not outlets (-).
+    const hrss = readerAuth('hrss');
+    const refused = await server.execute(KEYS, { f: { district: home, hasOpenOutlets: false } }, hrss);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'filter.hasOpenOutlets' });
+    const listed = await server.execute('query($f: OperatorFilter) { operators(filter: $f) { totalCount } }', { f: { hasOpenOutlets: true } }, hrss);
+    expect(listed.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', field: 'filter.hasOpenOutlets' });
+    expect(await keys({ district: home, statusIn: gone }, hrss)).toEqual(usccs(byDistrict(home).filter((o) => gone.includes(o.status))));
+  });
+
+  it("a MEMBERS grant (the association) lists only the member operators", async () => {
+    const members = byDistrict(home).filter((_, i) => i % 3 === 0).map((o) => o.uscc);
+    await replaceMemberScope(database.db, memberScope, members);
+    try {
+      const expected = usccs(byDistrict(home).filter((o) => members.includes(o.uscc) && openOutletOf.has(o.uscc)));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await keys({ district: home, hasOpenOutlets: true }, readerAuth('association'))).toEqual(expected);
+    } finally {
+      await replaceMemberScope(database.db, memberScope, []);
+    }
   });
 });

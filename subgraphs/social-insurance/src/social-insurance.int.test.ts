@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count } from 'drizzle-orm';
+import { count, inArray } from 'drizzle-orm';
 import { isInputObjectType, isObjectType } from 'graphql';
 import { checkUscc, completeUscc, organisationCheckCharacter, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
@@ -10,7 +10,7 @@ import { generateSocialInsuranceSeed, insertSocialInsuranceSeed } from './db/see
 import { DATASETS, insuranceStatusDataset, insuredHeadcountDataset } from './datasets';
 import { createSocialInsuranceServer } from './server';
 import { INSURANCE_CODES } from './resolvers/InsuranceStatus';
-import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;
@@ -366,6 +366,166 @@ const CHANGES = `query($since: DateTime!) { changes(since: $since) {
 const FRESHNESS = '{ dataFreshness { hrss { dataset mode lastBatch { id kind status } } } }';
 const UNIT_QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator {
   socialInsuranceStatus { insurances { ${STATUS_FIELDS} } } insuredHeadcount { band asOfPeriod source present } } } }`;
+
+describe('cross-check signals', () => {
+  type StatusRow = (typeof seed.insuranceStatus)[number] & { present?: boolean };
+  type HeadcountRow = (typeof seed.headcount)[number] & { present?: boolean };
+  const home = '330106';
+  const districts = [...new Set(seed.headcount.map((h) => h.district))].sort();
+  const elsewhere = districts.find((d) => d !== home)!;
+
+  // Hand-made units of the home district, for what the seed never has: a unit insuring staff with a
+  // TERMINATED type, or with a TERMINATED record left out of the last snapshot (no longer counts),
+  // a headcount left out of the last snapshot, and arrears at the 240-month bound.
+  const unit = (tag: string) => completeUscc(`91330106MA${tag}${organisationCheckCharacter(`MA${tag}`)}`);
+  const [insured, halfTerminated, staleHeadcount] = [unit('XCHK01'), unit('XCHK02'), unit('XCHK03')];
+  const row = { district: home, asOfPeriod: '2026-10', source: 'fixture', updatedAt: '2026-11-01T00:00:00Z' };
+  const status = (uscc: string, type: StatusRow['type'], paymentStatus: StatusRow['paymentStatus'], arrearsMonths = 0, present = true): StatusRow => ({
+    ...row, uscc, type, paymentStatus, arrearsMonths, inArrears: arrearsMonths > 0, lastPaidPeriod: '2026-09', present,
+  });
+  const fixtureStatus: StatusRow[] = [
+    status(insured, 'PENSION', 'PAYING', 240),
+    status(insured, 'MEDICAL', 'TERMINATED', 0, false),
+    status(halfTerminated, 'PENSION', 'PAYING'),
+    status(halfTerminated, 'WORK_INJURY', 'TERMINATED'),
+    status(staleHeadcount, 'PENSION', 'PAYING'),
+  ];
+  const fixtureHeadcount: HeadcountRow[] = [
+    { ...row, uscc: insured, band: 'FROM_6_TO_20' },
+    { ...row, uscc: halfTerminated, band: 'FROM_1_TO_5' },
+    { ...row, uscc: staleHeadcount, band: 'FROM_1_TO_5', present: false },
+  ];
+  const fixtureUnits = [insured, halfTerminated, staleHeadcount];
+  const allStatus: StatusRow[] = [...seed.insuranceStatus, ...fixtureStatus];
+  const allHeadcount: HeadcountRow[] = [...seed.headcount, ...fixtureHeadcount];
+
+  beforeAll(async () => {
+    await database.db.insert(unitInsuranceStatus).values(fixtureStatus);
+    await database.db.insert(unitHeadcount).values(fixtureHeadcount);
+  });
+  afterAll(async () => {
+    await database.db.delete(unitInsuranceStatus).where(inArray(unitInsuranceStatus.uscc, fixtureUnits));
+    await database.db.delete(unitHeadcount).where(inArray(unitHeadcount.uscc, fixtureUnits));
+  });
+
+  const IN_ARREARS = `query($d: String!, $m: Int!) { operatorsInArrears(district: $d, minMonths: $m) {
+    uscc socialInsuranceStatus { inArrears maxArrearsMonths terminated insurances { type paymentStatus arrearsMonths } } insuredHeadcount { band } } }`;
+  const KEYS_ONLY = 'query($d: String!, $m: Int!) { operatorsInArrears(district: $d, minMonths: $m) { uscc } }';
+  const INSURED = 'query($d: String!) { insuredUnitKeys(district: $d) }';
+  const TYPES = ['PENSION', 'UNEMPLOYMENT', 'MEDICAL', 'WORK_INJURY', 'MATERNITY'];
+
+  /** What operatorsInArrears should answer, folded here from the rows. */
+  function expectedInArrears(district: string, minMonths: number) {
+    const usccs = [...new Set(allStatus.filter((r) => r.district === district && r.arrearsMonths! >= minMonths).map((r) => r.uscc))].sort();
+    return usccs.map((uscc) => {
+      const rows = allStatus.filter((r) => r.uscc === uscc).sort((a, b) => TYPES.indexOf(a.type) - TYPES.indexOf(b.type));
+      const head = allHeadcount.find((h) => h.uscc === uscc);
+      return {
+        uscc,
+        socialInsuranceStatus: {
+          inArrears: rows.some((r) => r.arrearsMonths! > 0),
+          maxArrearsMonths: Math.max(...rows.map((r) => r.arrearsMonths!)),
+          terminated: rows.every((r) => r.paymentStatus === 'TERMINATED'),
+          insurances: rows.map((r) => ({ type: r.type, paymentStatus: r.paymentStatus, arrearsMonths: r.arrearsMonths })),
+        },
+        insuredHeadcount: head ? { band: head.band } : null,
+      };
+    });
+  }
+
+  function expectedInsured(district: string) {
+    const terminated = new Set(allStatus.filter((r) => r.present !== false && r.paymentStatus === 'TERMINATED').map((r) => r.uscc));
+    return allHeadcount
+      .filter((h) => h.district === district && h.present !== false && h.band !== 'NONE' && !terminated.has(h.uscc))
+      .map((h) => h.uscc)
+      .sort();
+  }
+
+  async function query(text: string, variables: Record<string, unknown>, auth: SubgraphAuth = ownerAuth('social-insurance')) {
+    const result = await server.execute(text, variables, auth);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    return Object.values(result.data as Record<string, any[]>)[0]!;
+  }
+
+  it('operatorsInArrears answers Operator entities with their parts, in one statement', async () => {
+    // The district with most units in arrears in the seed, and the home district with the fixtures.
+    const [busiest] = districts.map((d) => [d, expectedInArrears(d, 1).length] as const).sort((a, b) => b[1] - a[1])[0]!;
+    const want = expectedInArrears(busiest, 1);
+    expect(want.length).toBeGreaterThan(2);
+    expect(new Set(want.map((x) => x.socialInsuranceStatus.maxArrearsMonths)).size).toBeGreaterThan(1);
+    const before = database.statements.total;
+    expect(await query(IN_ARREARS, { d: busiest, m: 1 })).toEqual(want);
+    expect(database.statements.total - before).toBe(1);
+    const mine = expectedInArrears(home, 1);
+    expect(mine.map((x) => x.uscc)).toEqual(expect.arrayContaining([mixedUnit, insured]));
+    expect(await query(IN_ARREARS, { d: home, m: 1 })).toEqual(mine);
+  });
+
+  it('operatorsInArrears: minMonths matters, each side of it', async () => {
+    // The mixed unit owes 4 months of 养老 at most.
+    const at4 = await query(KEYS_ONLY, { d: home, m: 4 });
+    const at5 = await query(KEYS_ONLY, { d: home, m: 5 });
+    expect(at4.map((x: any) => x.uscc)).toEqual(expectedInArrears(home, 4).map((x) => x.uscc));
+    expect(at5.map((x: any) => x.uscc)).toEqual(expectedInArrears(home, 5).map((x) => x.uscc));
+    expect(at4.map((x: any) => x.uscc)).toContain(mixedUnit);
+    expect(at5.map((x: any) => x.uscc)).not.toContain(mixedUnit);
+    expect(at4.length).toBeGreaterThan(at5.length);
+    // The bound itself: only the fixture owes 240 months.
+    expect(await query(KEYS_ONLY, { d: home, m: 240 })).toEqual([{ uscc: insured }]);
+    // Across the city, every district gives what its rows say.
+    for (const district of districts) {
+      expect((await query(KEYS_ONLY, { d: district, m: 2 })).map((x: any) => x.uscc)).toEqual(expectedInArrears(district, 2).map((x) => x.uscc));
+    }
+  });
+
+  it('insuredUnitKeys lists the units with insured staff and no present TERMINATED record', async () => {
+    const want = expectedInsured(home);
+    expect(want.length).toBeGreaterThan(2);
+    // Each condition matters: the band, the terminated type, the snapshot presence of either.
+    expect(want).toContain(insured);
+    expect(want).not.toContain(halfTerminated);
+    expect(want).not.toContain(staleHeadcount);
+    expect(want).not.toContain(mixedUnit);
+    const before = database.statements.total;
+    expect(await query(INSURED, { d: home })).toEqual(want);
+    expect(database.statements.total - before).toBe(1);
+    expect(await query(INSURED, { d: elsewhere })).toEqual(expectedInsured(elsewhere));
+    expect(expectedInsured(elsewhere).some((u) => want.includes(u))).toBe(false);
+  });
+
+  it('answers BAD_USER_INPUT for a bad district or minMonths', async () => {
+    for (const [text, variables, field] of [
+      [KEYS_ONLY, { d: '330199', m: 1 }, 'district'],
+      [KEYS_ONLY, { d: home, m: 0 }, 'minMonths'],
+      [KEYS_ONLY, { d: home, m: 241 }, 'minMonths'],
+      [INSURED, { d: '330103' }, 'district'],
+    ] as const) {
+      const result = await run(text, variables);
+      expect(result.errors?.[0]?.extensions, JSON.stringify(variables)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+  });
+
+  it("applies the caller's row scope: a district-level caller of another district gets nothing", async () => {
+    const reader = (agency: Agency, district: string | null) => {
+      const principal = { sub: `${agency}-reader`, agency, level: district ? ('district' as const) : ('city' as const), district, roles: ['reader' as const] };
+      return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 't' } satisfies SubgraphAuth;
+    };
+    expect(await query(IN_ARREARS, { d: home, m: 1 }, reader('commerce', elsewhere))).toEqual([]);
+    expect(await query(INSURED, { d: home }, reader('commerce', elsewhere))).toEqual([]);
+    expect(await query(IN_ARREARS, { d: home, m: 1 }, reader('commerce', home))).toEqual(expectedInArrears(home, 1));
+    expect(await query(INSURED, { d: home }, reader('commerce', home))).toEqual(expectedInsured(home));
+    // 发改委 reads socialInsuranceStatus (F) but not insuredHeadcount (-): the band is refused, the list not.
+    const ndrc = await server.execute(IN_ARREARS, { d: home, m: 1 }, reader('ndrc', null));
+    expect((ndrc.data as any).operatorsInArrears.map((x: any) => x.uscc)).toEqual(expectedInArrears(home, 1).map((x) => x.uscc));
+    expect((ndrc.data as any).operatorsInArrears.every((x: any) => x.insuredHeadcount === null)).toBe(true);
+    expect(ndrc.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+    const refused = await server.execute(INSURED, { d: home }, reader('ndrc', null));
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    // 统计局's AGGREGATE grant of insuredHeadcount opens the statistics, not the list.
+    const aggregate = await server.execute(INSURED, { d: home }, reader('statistics', null));
+    expect(aggregate.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
 
 describe('intake', () => {
   const hrss = uploaderAuth('social-insurance');

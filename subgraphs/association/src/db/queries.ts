@@ -11,6 +11,7 @@ import {
   type LeadRow,
   type MembershipRow,
 } from './schema';
+import { leadCondition, type LeadScope } from './lead-scope';
 
 export type AssociationDb = Database;
 
@@ -18,15 +19,13 @@ export type AssociationDb = Database;
 export interface AssociationScopes {
   creditGrade: RowScope;
   creditScore: RowScope;
-  leads: RowScope;
+  leads: LeadScope;
 }
 
 // The association owns this data: no MEMBERS grant exists on its groups, so no membership filter.
 const membershipScope = (table: { district: PgColumn; uscc: PgColumn }, scope: RowScope) => scopeCondition({ district: table.district, uscc: table.uscc }, scope);
 const creditScoreScope = (scope: RowScope) => scopeCondition({ district: creditScores.district, uscc: creditScores.uscc }, scope);
 const dimensionScope = (scope: RowScope) => scopeCondition({ district: creditScoreDimensions.district, uscc: creditScoreDimensions.uscc }, scope);
-/** A lead is the handler's when routed to its agency; a district-level caller sees the leads routed to its district. */
-const leadScope = (scope: RowScope) => scopeCondition({ district: leads.routedDistrict, handler: leads.routedAgency, uscc: leads.uscc }, scope);
 
 /** Intake columns that `Lead` does not expose (leads are never marked absent: INCREMENTAL). */
 const INTAKE_BOOKKEEPING = ['present', 'absentSince', 'batchId'];
@@ -142,7 +141,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column, scopes: Ass
       : {}),
     ...(parts.has('leads')
       ? {
-          leads: jsonRows(leads, sql`${leads.uscc} = ${uscc} and ${leadScope(scopes.leads)}`, sql`${leads.reportedOn} desc, ${leads.id} desc`, {
+          leads: jsonRows(leads, sql`${leads.uscc} = ${uscc} and ${leadCondition(scopes.leads)}`, sql`${leads.reportedOn} desc, ${leads.id} desc`, {
             omit: INTAKE_BOOKKEEPING,
           }) as SQL<LeadRow[]>,
         }
@@ -169,8 +168,8 @@ export async function operatorsByUscc(
 }
 
 /** Leads by id, only those the caller may see (the others are absent: null). */
-export async function leadsById(db: AssociationDb, keys: readonly string[], scope: RowScope): Promise<Map<string, LeadRow>> {
-  const rows = await db.select().from(leads).where(and(anyOf(leads.id, keys), leadScope(scope)));
+export async function leadsById(db: AssociationDb, keys: readonly string[], scope: LeadScope): Promise<Map<string, LeadRow>> {
+  const rows = await db.select().from(leads).where(and(anyOf(leads.id, keys), leadCondition(scope)));
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -270,7 +269,7 @@ export async function associationStatistics(db: AssociationDb, district: string 
       openLeadOperators: sql<number>`(count(distinct ${leads.uscc}) filter (where ${leads.status} <> 'CLOSED'))::int`.as('open_lead_operators'),
     })
     .from(leads)
-    .where(and(district ? eq(leads.district, district) : undefined, leadScope(scopes.leads)))
+    .where(and(district ? eq(leads.district, district) : undefined, leadCondition(scopes.leads)))
     .groupBy(leads.district);
   const u = unionAll(members, leadCounts).as('u');
   const sum = (column: SQL.Aliased<number>) => sql<number>`sum(${column})::int`;

@@ -1,5 +1,5 @@
-import { relations } from 'drizzle-orm';
-import { boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { relations, sql } from 'drizzle-orm';
+import { bigserial, boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { intakeColumns, intakeTables } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
@@ -9,7 +9,9 @@ export const association = pgSchema('association');
 //
 // Three groups that a later authorization step grants separately: membership + credit grade
 // (`memberships`), credit score (`credit_scores` + `credit_score_dimensions`) and violation
-// leads (`leads`). Every row carries the operator's registered district for row filtering.
+// leads (`leads`, with their history in `lead_events`). Every row carries the operator's
+// registered district for row filtering; a lead is scoped by the district it is routed to, and a
+// lead's events by their lead.
 
 export const membershipStatus = association.enum('membership_status', ['ACTIVE', 'SUSPENDED', 'LAPSED']);
 export const creditGrade = association.enum('credit_grade', ['AAA', 'AA', 'A', 'B', 'C']);
@@ -103,13 +105,49 @@ export const leads = association.table(
     feedbackOn: date('feedback_on', { mode: 'string' }),
     source: text('source').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    /**
+     * The agency that reported the lead (联动: any agency may). Not a dataset column: set once by
+     * reportLead, never overwritten by an upload or import; a lead from the association's own
+     * files (and every lead recorded before this column) is the association's.
+     */
+    reportedByAgency: varchar('reported_by_agency', { length: 20 }).notNull().default('association'),
+    /** The reporting caller (token `sub`); null for leads from files or the seed. */
+    reportedBySub: text('reported_by_sub'),
     ...intakeColumns(),
   },
   (t) => [
     index('leads_uscc_idx').on(t.uscc),
     index('leads_district_idx').on(t.district),
     index('leads_routed_idx').on(t.routedAgency, t.routedDistrict, t.status),
+    index('leads_reported_by_idx').on(t.reportedByAgency, t.routedDistrict),
+    // overdueLeads reads open leads by deadline: the partial index holds only those.
+    index('leads_open_due_idx').on(t.feedbackDue, t.id).where(sql`${t.status} <> 'CLOSED'`),
   ],
+);
+
+/**
+ * 办理记录: one row per step of a lead's life (reported, accepted, investigating, closed), written
+ * in the same transaction as the step, with who took it. A lead's last event is its status.
+ */
+export const leadEvents = association.table(
+  'lead_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    leadId: varchar('lead_id', { length: 32 })
+      .notNull()
+      .references(() => leads.id),
+    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    /** The status the step moved the lead to. */
+    action: leadStatus('action').notNull(),
+    /** The status before; null for the report itself. */
+    fromStatus: leadStatus('from_status'),
+    actorSub: text('actor_sub').notNull(),
+    actorAgency: varchar('actor_agency', { length: 20 }).notNull(),
+    /** Set when the actor is a district-level caller. */
+    actorDistrict: varchar('actor_district', { length: 8 }),
+    note: text('note'),
+  },
+  (t) => [index('lead_events_lead_at_idx').on(t.leadId, t.at)],
 );
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
@@ -132,4 +170,7 @@ export type CreditScoreDimensionRow = typeof creditScoreDimensions.$inferSelect;
 export type NewCreditScoreDimensionRow = typeof creditScoreDimensions.$inferInsert;
 export type LeadRow = typeof leads.$inferSelect;
 export type NewLeadRow = typeof leads.$inferInsert;
+export type LeadEventRow = typeof leadEvents.$inferSelect;
+export type NewLeadEventRow = typeof leadEvents.$inferInsert;
+export type LeadStatus = LeadRow['status'];
 export type CreditGradeValue = NonNullable<MembershipRow['grade']>;

@@ -2,14 +2,17 @@ import { addDays, insertColumnar, intBetween, pick, rng, weighted, type Database
 import {
   creditScoreDimensions,
   creditScores,
+  leadEvents,
   leads,
   memberships,
   type CreditGradeValue,
   type NewCreditScoreDimensionRow,
   type NewCreditScoreRow,
+  type NewLeadEventRow,
   type NewLeadRow,
   type NewMembershipRow,
 } from './schema';
+import { seedLeadEvents } from './seed-lead-events';
 import { LEAD_AGENCY } from '../lead-routing';
 
 export interface AssociationSeed {
@@ -17,6 +20,8 @@ export interface AssociationSeed {
   creditScores: NewCreditScoreRow[];
   creditScoreDimensions: NewCreditScoreDimensionRow[];
   leads: NewLeadRow[];
+  /** Each lead's 办理记录, oldest first: the report, then one event per later step up to its status. */
+  leadEvents: NewLeadEventRow[];
 }
 
 type LeadType = NewLeadRow['type'];
@@ -158,7 +163,7 @@ export function generateAssociationSeed(world: SeedOperator[], options: SeedOpti
   const updatedAt = `${asOf}T00:00:00Z`;
   const asOfYear = Number(asOf.slice(0, 4));
   const latestRound = asOf >= `${asOfYear}${ROUND_START}` ? asOfYear : asOfYear - 1;
-  const seed: AssociationSeed = { memberships: [], creditScores: [], creditScoreDimensions: [], leads: [] };
+  const seed: AssociationSeed = { memberships: [], creditScores: [], creditScoreDimensions: [], leads: [], leadEvents: [] };
   const perYear = new Map<string, number>();
 
   for (const op of world) {
@@ -288,6 +293,7 @@ export function generateAssociationSeed(world: SeedOperator[], options: SeedOpti
         source,
         updatedAt,
       });
+      seed.leadEvents.push(...seedLeadEvents(seed.leads.at(-1)!, asOf));
     }
   }
   return seed;
@@ -296,6 +302,7 @@ export function generateAssociationSeed(world: SeedOperator[], options: SeedOpti
 /** Replaces the subgraph's data with the seed, in one transaction. */
 export async function insertAssociationSeed(db: Database, seed: AssociationSeed): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.delete(leadEvents);
     await tx.delete(leads);
     await tx.delete(creditScoreDimensions);
     await tx.delete(creditScores);
@@ -304,6 +311,7 @@ export async function insertAssociationSeed(db: Database, seed: AssociationSeed)
     await insertColumnar(tx, creditScores, seed.creditScores);
     await insertColumnar(tx, creditScoreDimensions, seed.creditScoreDimensions);
     await insertColumnar(tx, leads, seed.leads);
+    await insertColumnar(tx, leadEvents, seed.leadEvents);
     // Fresh statistics: without them the planner guesses ~170 dimension rows per operator, and a
     // 1,000-key entity fetch crosses the JIT threshold (0.2 s of compiling for 5 ms of work).
   });

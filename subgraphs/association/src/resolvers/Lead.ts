@@ -1,6 +1,7 @@
 import { requestedFields } from '@xiran/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AssociationContext } from '../context';
+import { isOverdue } from '../db/lead-pages';
 import { OPERATOR_PARTS } from '../db/queries';
 import type { LeadRow } from '../db/schema';
 
@@ -14,4 +15,7 @@ export const Lead = {
     if (!OPERATOR_PARTS.some((p) => fields.has(p))) return { uscc: lead.uscc };
     return ctx.loaders.operator(fields).load(lead.uscc);
   },
+  overdue: (lead: LeadRow, _args: unknown, ctx: AssociationContext) => isOverdue(lead, ctx.today),
+  // Batched across every lead of the request: one statement however many leads ask.
+  history: async (lead: LeadRow, _args: unknown, ctx: AssociationContext) => (await ctx.loaders.leadHistory([]).load(lead.id)) ?? [],
 };

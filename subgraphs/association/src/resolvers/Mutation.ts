@@ -1,11 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { badUserInput, forbidden } from '@xiran/auth';
-import { importResolver, parseValue, patchRecord, uploadRecords, writerOf, type ImportInputArgs } from '@xiran/subgraph-kit';
+import { importResolver, parseValue, patchRecord, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
-import { memberships, type CreditGradeValue, type LeadRow, type MembershipRow } from '../db/schema';
+import { insertLeadEvent, recordImportedStatuses } from '../db/lead-history';
+import { leadCondition } from '../db/lead-scope';
+import { leads, memberships, type CreditGradeValue, type LeadRow, type LeadStatus, type MembershipRow } from '../db/schema';
 import { newLeadId, routeLead, todayInShanghai } from '../lead-routing';
+import { assertHandler, assertLeadTransition } from '../lead-workflow';
 import { memberNumberError } from '../member-numbers';
 
 // No memberScope: the association owns the membership list, so it keeps no replicated copy.
@@ -35,6 +38,67 @@ interface LeadInput {
   facts: string;
   evidence: string;
   reportedOn?: string | null;
+}
+
+interface LeadActionInput {
+  id: string;
+  note?: string | null;
+}
+
+interface CloseLeadInput extends LeadActionInput {
+  feedback: string;
+}
+
+/** The longest note on a step, and the longest 处理结果 (the leads dataset's limit on feedback). */
+const NOTE_MAX = 2000;
+const FEEDBACK_MAX = 2000;
+
+/** A step's note: trimmed, null when blank. */
+function noteOf(note: string | null | undefined): string | null {
+  const text = note?.trim() ?? '';
+  if (text.length > NOTE_MAX) throw badUserInput('input.note', `must be at most ${NOTE_MAX} characters`);
+  return text || null;
+}
+
+/**
+ * patchRecord holds a district-level writer to the operator's registered district; a handler's
+ * district is the one the lead is routed to, already checked (assertHandler). For a lead routed to
+ * another branch than the operator's district the kit's check does not apply.
+ */
+function patchWriter(writer: Writer, lead: Pick<LeadRow, 'district'>): Writer {
+  return writer.district && lead.district !== writer.district ? { ...writer, district: null } : writer;
+}
+
+/**
+ * Moves a lead to `to` with `patch` over it, as the regulator it is routed to, in one transaction:
+ * the row is locked first, so of two handlers acting at once the second sees the first's move
+ * (and is refused) rather than a stale status; then scope, handler and workflow are checked, the
+ * lead is patched through the intake (change log, batch) and the step recorded with its actor.
+ */
+async function moveLead(ctx: AssociationContext, input: LeadActionInput, to: LeadStatus, patch: Record<string, unknown> = {}): Promise<string> {
+  const writer = writerOf(ctx.auth);
+  const id = String(input.id).trim();
+  const note = noteOf(input.note);
+  await ctx.db.transaction(async (tx) => {
+    const [current] = await tx
+      .select({
+        status: leads.status,
+        district: leads.district,
+        routedAgency: leads.routedAgency,
+        routedDistrict: leads.routedDistrict,
+        visible: sql<boolean>`${leadCondition(ctx.scopes.leads)}`,
+      })
+      .from(leads)
+      .where(eq(leads.id, id))
+      .for('update');
+    // A lead outside the caller's scope answers as one that does not exist: its existence stays unknown.
+    if (!current || !current.visible) throw badUserInput('input.id', `no lead ${id}`);
+    assertHandler(id, current, writer);
+    assertLeadTransition(id, current.status, to);
+    await patchRecord(tx, INTAKE.intake, leadsDataset, { id }, { ...patch, status: to }, patchWriter(writer, current));
+    await insertLeadEvent(tx, { leadId: id, at: new Date().toISOString(), action: to, fromStatus: current.status, actor: writer, note });
+  });
+  return id;
 }
 
 /** The memberships dataset's grade columns, as CreditGradeInput names them. */
@@ -108,15 +172,49 @@ export const Mutation = {
     const day = String(reportedOn.value);
     const id = newLeadId(day);
     const lead = { id, ...input, reportedOn: day, ...routeLead({ type: input.type, district: input.district, reportedOn: day }), feedback: null, feedbackOn: null };
-    await uploadRecords(ctx.db, INTAKE.intake, leadsDataset, [lead], writerOf(ctx.auth));
+    // Any agency may report (联动); a district-level reporter only about its own district's operators
+    // (uploadRecords refuses another input.district as FORBIDDEN).
+    const writer = writerOf(ctx.auth);
+    await ctx.db.transaction(async (tx) => {
+      const { batch } = await uploadRecords(tx, INTAKE.intake, leadsDataset, [lead], writer);
+      // A fresh random id that is already taken would overwrite another lead: refuse (and roll back).
+      if (batch.newRows === 0) throw badUserInput('input', `the new lead's id ${id} was drawn twice; report the lead again`);
+      // The reporter is not a dataset column, so that no upload or import ever rewrites it: set once, here.
+      await tx.update(leads).set({ reportedByAgency: writer.agency, reportedBySub: writer.sub }).where(eq(leads.id, id));
+      await insertLeadEvent(tx, { leadId: id, at: new Date().toISOString(), action: 'REPORTED', fromStatus: null, actor: writer, note: null });
+    });
     return ctx.loaders.lead([]).load(id);
   },
 
+  async acceptLead(_: unknown, args: { input: LeadActionInput }, ctx: AssociationContext) {
+    return ctx.loaders.lead([]).load(await moveLead(ctx, args.input, 'ACCEPTED'));
+  },
+
+  async startLeadInvestigation(_: unknown, args: { input: LeadActionInput }, ctx: AssociationContext) {
+    return ctx.loaders.lead([]).load(await moveLead(ctx, args.input, 'INVESTIGATING'));
+  },
+
+  async closeLead(_: unknown, args: { input: CloseLeadInput }, ctx: AssociationContext) {
+    const feedback = String(args.input.feedback ?? '').trim();
+    if (!feedback) throw badUserInput('input.feedback', 'is required: the result of handling the lead (处理结果)');
+    if (feedback.length > FEEDBACK_MAX) throw badUserInput('input.feedback', `must be at most ${FEEDBACK_MAX} characters`);
+    // 反馈日期: the day the regulator answers, today in Asia/Shanghai.
+    return ctx.loaders.lead([]).load(await moveLead(ctx, args.input, 'CLOSED', { feedback, feedbackOn: ctx.today }));
+  },
+
   async importAssociationData(parent: unknown, args: { input: ImportInputArgs }, ctx: AssociationContext) {
+    let report: Awaited<ReturnType<typeof importFile>>;
     try {
-      return await importFile(parent, args, ctx);
+      report = await importFile(parent, args, ctx);
     } catch (error) {
       throw memberNumberError(error, 'input.contentBase64');
     }
+    // The file's new and changed leads join the 办理记录 at the status it gives them. This runs after
+    // the import's commit (the kit's import owns that transaction): should it fail, the caller gets
+    // the error although the data is written, and those leads' histories lack the imported step.
+    if (report.dataset === leadsDataset.name && report.batch?.status === 'SUCCEEDED' && report.newRows + report.changedRows > 0) {
+      await recordImportedStatuses(ctx.db, report.batch.id, writerOf(ctx.auth), report.batch.finishedAt);
+    }
+    return report;
   },
 };

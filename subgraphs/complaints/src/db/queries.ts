@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { anyOf, jsonObject, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import { complainants, memberScope, tickets, type ComplainantRow, type TicketRow } from './schema';
@@ -302,4 +302,44 @@ export async function complaintStatistics(
 /** The row of a district no ticket in scope falls in: zeros, each suppressed as the caller must see it. */
 export function emptyStatisticsRow(district: string, scope: RowScope): ComplaintStatisticsRow {
   return { district, tickets: suppressSmall(0, 0, scope), operators: suppressSmall(0, 0, scope), byCategory: [], byStatus: [] };
+}
+
+/** One operator's tickets in a window, as complainedOperators answers it. */
+export interface ComplaintTallyRow {
+  uscc: string;
+  tickets: number;
+  open: number;
+}
+
+/**
+ * 相互比对: per operator of `district` (tickets naming a uscc), the tickets received from `from` to
+ * `to` (inclusive; `to` null: the database's today), of `category` when given, and how many are
+ * still open; over the tickets the caller's complaintSummary scope reaches, as the operator's
+ * summary counts them. Operators without a ticket are absent; most tickets first, then by uscc.
+ * One statement, over (district, received_on).
+ */
+export async function complaintTallies(
+  db: ComplaintsDb,
+  options: { district: string; from: string; to: string | null; category: Category | null; scope: RowScope },
+): Promise<ComplaintTallyRow[]> {
+  const tally = sql<number>`count(*)::int`;
+  return db
+    .select({
+      uscc: sql<string>`${tickets.uscc}`,
+      tickets: tally,
+      open: sql<number>`(count(*) filter (where ${tickets.status} not in ('CLOSED', 'REJECTED')))::int`,
+    })
+    .from(tickets)
+    .where(
+      and(
+        eq(tickets.district, options.district),
+        isNotNull(tickets.uscc),
+        gte(tickets.receivedOn, options.from),
+        sql`${tickets.receivedOn} <= coalesce(${options.to}::date, current_date)`,
+        options.category ? eq(tickets.category, options.category) : undefined,
+        ticketScope(options.scope),
+      ),
+    )
+    .groupBy(tickets.uscc)
+    .orderBy(desc(tally), asc(tickets.uscc));
 }

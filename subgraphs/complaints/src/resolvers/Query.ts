@@ -1,8 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '@xiran/auth';
-import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
+import { district, optionalDistrict, pageWindow, requestedFields, requireDistrict, requireUscc, toConnection } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
-import { complaintStatistics, emptyStatisticsRow, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
+import { complaintStatistics, complaintTallies, emptyStatisticsRow, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
+import type { TicketRow } from '../db/schema';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -59,5 +60,16 @@ export const Query = {
     const visible = code && (scope.district === null || scope.district === code);
     const all = visible && rows.length === 0 ? [emptyStatisticsRow(code, scope)] : rows;
     return all.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
+  },
+
+  /** 相互比对: the district's complained-about operators, under the complaintSummary scope (as Operator.complaintSummary). */
+  async complainedOperators(
+    _: unknown,
+    args: { district: string; from: string; to?: string | null; category?: TicketRow['category'] | null },
+    ctx: ComplaintsContext,
+  ) {
+    const code = requireDistrict('district', args.district);
+    dateOrder('from', args.from, 'to', args.to);
+    return complaintTallies(ctx.db, { district: code, from: args.from, to: args.to ?? null, category: args.category ?? null, scope: ctx.scopes.summary });
   },
 };

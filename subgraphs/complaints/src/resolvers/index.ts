@@ -1,4 +1,5 @@
 import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
+import { ComplaintTally } from './ComplaintTally';
 import { ComplaintTicket } from './ComplaintTicket';
 import { INTAKE } from '../datasets';
 import { Mutation } from './Mutation';
@@ -7,4 +8,4 @@ import { Query } from './Query';
 
 const intake = intakeResolvers(INTAKE);
 
-export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, ComplaintTicket };
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, ComplaintTicket, ComplaintTally };

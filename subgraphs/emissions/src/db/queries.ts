@@ -1,4 +1,4 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { union, type PgColumn } from 'drizzle-orm/pg-core';
 import { anyOf, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
@@ -324,4 +324,82 @@ export async function emissionStatistics(db: EmissionsDb, district: string | nul
       machinesBySolvent: row.machinesBySolvent.map((cell) => ({ solvent: cell.solvent, machines: byOperators(cell.machines, scopes.machinesAndPermits) })),
     };
   });
+}
+
+/** A machine in use with its operator's last active ledger month (only when asked for). */
+export interface MachineUseRecord {
+  machine: MachineRow;
+  uscc: string;
+  /** `YYYY-MM-01`, or null (none, or not asked for). */
+  lastActiveMonth: string | null;
+}
+
+/**
+ * 相互比对: every machine IN_USE and present of `district`, of `enclosure` when given, under the
+ * machinesAndPermits scope; with `lastActiveSince`, also the operator's latest ledger month on or
+ * after it with solvent consumed or purchased, under the inspections scope (a correlated lookup on
+ * the ledger's (uscc, month, solvent) key). One statement.
+ */
+export async function machineUse(
+  db: EmissionsDb,
+  options: { district: string; enclosure: MachineRow['enclosure'] | null; lastActiveSince: string | null; scopes: Pick<EmissionsScopes, 'machinesAndPermits' | 'inspections'> },
+): Promise<MachineUseRecord[]> {
+  // In a select list drizzle prints columns unqualified, where the ledger's own uscc would shadow
+  // the machine's: the correlation names the outer table explicitly.
+  const machineUscc = sql`${machines}.${sql.identifier(machines.uscc.name)}`;
+  const lastActiveMonth =
+    options.lastActiveSince === null
+      ? sql<null>`null`
+      : sql<string | null>`(select max(${solventLedger.month})::text from ${solventLedger}
+          where ${solventLedger.uscc} = ${machineUscc} and ${solventLedger.month} >= ${options.lastActiveSince}::date
+            and (${solventLedger.consumedKg} > 0 or ${solventLedger.purchasedKg} > 0) and ${inScope(solventLedger, options.scopes.inspections)})`;
+  return db
+    .select({ machine: machines, uscc: machines.uscc, lastActiveMonth })
+    .from(machines)
+    .where(
+      and(
+        eq(machines.district, options.district),
+        eq(machines.status, 'IN_USE'),
+        eq(machines.present, true),
+        options.enclosure ? eq(machines.enclosure, options.enclosure) : undefined,
+        inScope(machines, options.scopes.machinesAndPermits),
+      ),
+    )
+    .orderBy(asc(machines.uscc), asc(machines.outletId), asc(machines.id));
+}
+
+/** One operator's ledger summed over a window. */
+export interface SolventUseRecord {
+  uscc: string;
+  months: number;
+  purchasedKg: number;
+  consumedKg: number;
+  garmentsKg: number;
+  gramsPerKg: number | null;
+}
+
+/**
+ * 相互比对: per operator of `district`, its ledger rows of the months on or after `from` summed (all
+ * solvents), under the inspections scope; only operators with garments, and with `minGramsPerKg`
+ * only those above it. Sums are taken in numeric, so they (and the ratio compared with the
+ * threshold) do not depend on the order rows are added in. One statement, over (district, month).
+ */
+export async function solventUse(db: EmissionsDb, options: { district: string; from: string; minGramsPerKg: number | null; scope: RowScope }): Promise<SolventUseRecord[]> {
+  const total = (column: PgColumn) => sql`sum(${column}::numeric)`;
+  const garments = total(solventLedger.garmentsKg);
+  const gramsPerKg = sql<number | null>`(${total(solventLedger.consumedKg)} * 1000 / nullif(${garments}, 0))::float8`;
+  return db
+    .select({
+      uscc: solventLedger.uscc,
+      months: sql<number>`count(distinct ${solventLedger.month})::int`,
+      purchasedKg: sql<number>`${total(solventLedger.purchasedKg)}::float8`,
+      consumedKg: sql<number>`${total(solventLedger.consumedKg)}::float8`,
+      garmentsKg: sql<number>`${garments}::float8`,
+      gramsPerKg,
+    })
+    .from(solventLedger)
+    .where(and(eq(solventLedger.district, options.district), gte(solventLedger.month, options.from), inScope(solventLedger, options.scope)))
+    .groupBy(solventLedger.uscc)
+    .having(and(sql`${garments} > 0`, options.minGramsPerKg === null ? undefined : sql`${gramsPerKg} > ${options.minGramsPerKg}::float8`))
+    .orderBy(desc(gramsPerKg), asc(solventLedger.uscc));
 }

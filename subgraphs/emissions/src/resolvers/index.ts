@@ -6,7 +6,8 @@ import { Operator } from './Operator';
 import { Outlet } from './Outlet';
 import { Query } from './Query';
 import { SolventLedgerMonth } from './SolventLedgerMonth';
+import { SolventUse } from './SolventUse';
 
 const intake = intakeResolvers(INTAKE);
 
-export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet, DryCleaningMachine, SolventLedgerMonth };
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet, DryCleaningMachine, SolventLedgerMonth, SolventUse };

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, not, sql, type SQL } from 'drizzle-orm';
 import { anyOf, jsonRows, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import { memberScope, operators, outlets, type OperatorRow, type OutletRow } from './schema';
 
@@ -10,6 +10,10 @@ export type OperatorRecord = Omit<OperatorRow, 'absentSince' | 'batchId'> & { ou
 export interface OperatorFilter {
   district?: string | null;
   status?: OperatorRow['status'] | null;
+  /** Any of these statuses; an empty list selects none. */
+  statusIn?: ReadonlyArray<OperatorRow['status']> | null;
+  /** Operators with (true) or without (false) an OPEN outlet the caller may see. */
+  hasOpenOutlets?: boolean | null;
   name?: string | null;
 }
 
@@ -66,13 +70,30 @@ export async function outletsById(db: RegistrationDb, keys: readonly string[], s
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-function filterCondition(filter: OperatorFilter, scope: RowScope): SQL | undefined {
+/** `exists` an OPEN outlet of the operator among those the outlets scope lets the caller see. */
+function openOutletExists(scope: RowScope): SQL {
+  return sql`exists (select 1 from ${outlets} where ${outlets.uscc} = ${operators.uscc} and ${outlets.status} = 'OPEN' and ${outletScope(scope)})`;
+}
+
+function filterCondition(filter: OperatorFilter, scopes: RegistrationScopes): SQL | undefined {
   return and(
-    operatorScope(scope),
+    operatorScope(scopes.registration),
     filter.district ? eq(operators.district, filter.district) : undefined,
     filter.status ? eq(operators.status, filter.status) : undefined,
+    filter.statusIn ? (filter.statusIn.length > 0 ? inArray(operators.status, [...filter.statusIn]) : sql`false`) : undefined,
+    filter.hasOpenOutlets == null ? undefined : filter.hasOpenOutlets ? openOutletExists(scopes.outlets) : not(openOutletExists(scopes.outlets)),
     filter.name ? ilike(operators.name, `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
   );
+}
+
+/**
+ * 相互比对: the usccs of every operator the filter selects within the caller's scope, by uscc,
+ * unpaged (the caller bounds it by a district). One statement, over (district, uscc) and, for
+ * hasOpenOutlets, the outlets' (uscc, status).
+ */
+export async function operatorKeys(db: RegistrationDb, filter: OperatorFilter, scopes: RegistrationScopes): Promise<string[]> {
+  const rows = await db.select({ uscc: operators.uscc }).from(operators).where(filterCondition(filter, scopes)).orderBy(asc(operators.uscc));
+  return rows.map((row) => row.uscc);
 }
 
 /**
@@ -83,7 +104,7 @@ export async function operatorPage(
   db: RegistrationDb,
   options: { filter: OperatorFilter; limit: number; afterKey: string | null; parts: ReadonlySet<string>; withTotal: boolean; scopes: RegistrationScopes },
 ): Promise<{ rows: OperatorRecord[]; totalCount: number }> {
-  const where = filterCondition(options.filter, options.scopes.registration);
+  const where = filterCondition(options.filter, options.scopes);
   const total = options.withTotal
     ? sql<number>`(select count(*)::int from ${operators} where ${where ?? sql`true`})`
     : sql<number>`0`;

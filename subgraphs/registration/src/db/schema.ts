@@ -55,7 +55,8 @@ export const outlets = registration.table(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     ...intakeColumns(),
   },
-  (t) => [index('outlets_uscc_idx').on(t.uscc), index('outlets_district_idx').on(t.district)],
+  // (uscc, status): an operator's outlets, and whether it has an OPEN one (hasOpenOutlets) from the index alone.
+  (t) => [index('outlets_uscc_status_idx').on(t.uscc, t.status), index('outlets_district_idx').on(t.district)],
 );
 
 /** The association's member list, replicated here for MEMBERS-scoped reads (see the kit). */

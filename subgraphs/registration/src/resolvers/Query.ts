@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
 import type { RegistrationContext } from '../context';
-import { operatorPage, registrationStatistics, type OperatorFilter } from '../db/queries';
+import { operatorKeys, operatorPage, registrationStatistics, type OperatorFilter } from '../db/queries';
+import { checkedOperatorFilter } from '../operator-filter';
 
 export const Query = {
   operator(_: unknown, args: { uscc: string }, ctx: RegistrationContext, info: GraphQLResolveInfo) {
@@ -16,7 +17,7 @@ export const Query = {
     info: GraphQLResolveInfo,
   ) {
     const { limit, afterKey } = pageWindow(args.first, args.after);
-    const filter = { ...args.filter, district: optionalDistrict('filter.district', args.filter?.district) };
+    const filter = checkedOperatorFilter(args.filter, ctx.auth, { districtRequired: false });
     const { rows, totalCount } = await operatorPage(ctx.db, {
       filter,
       limit,
@@ -31,5 +32,10 @@ export const Query = {
   async registrationStatistics(_: unknown, args: { district?: string | null }, ctx: RegistrationContext) {
     const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes.registration);
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
+  },
+
+  /** 相互比对: every selected operator's uscc, unpaged; the required district bounds the list. */
+  async operatorKeys(_: unknown, args: { filter: OperatorFilter }, ctx: RegistrationContext) {
+    return operatorKeys(ctx.db, checkedOperatorFilter(args.filter, ctx.auth, { districtRequired: true }), ctx.scopes);
   },
 };

@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, notExists, sql, type SQL } from 'drizzle-orm';
 import { jsonObject, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   headcountBand,
@@ -76,14 +76,56 @@ export async function operatorsByUscc(
   scopes: SocialInsuranceScopes,
 ): Promise<Map<string, OperatorRecord>> {
   const rows = await db
-    .select({
-      uscc: sql<string>`k.key`,
-      ...(parts.has('socialInsuranceStatus') ? { socialInsuranceStatus: statusSummary(scopes.socialInsuranceStatus) } : {}),
-      ...(parts.has('insuredHeadcount') ? { insuredHeadcount: headcountRow(scopes.insuredHeadcount) } : {}),
-    })
+    .select(operatorColumns(parts, scopes))
     .from(keysRelation(keys))
     .orderBy(sql`k.ord`);
   return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
+}
+
+/** The key and the requested parts of a relation `k(key)` of usccs, each part under its group's scope. */
+function operatorColumns(parts: ReadonlySet<string>, scopes: SocialInsuranceScopes) {
+  return {
+    uscc: sql<string>`k.key`,
+    ...(parts.has('socialInsuranceStatus') ? { socialInsuranceStatus: statusSummary(scopes.socialInsuranceStatus) } : {}),
+    ...(parts.has('insuredHeadcount') ? { insuredHeadcount: headcountRow(scopes.insuredHeadcount) } : {}),
+  };
+}
+
+/**
+ * 相互比对: the units of `district` with any insurance type at least `minMonths` in arrears (under
+ * the socialInsuranceStatus scope), by uscc, with the requested parts folded in exactly as
+ * `operatorsByUscc` reads them: one statement, over (district, arrears_months).
+ */
+export async function operatorsInArrears(
+  db: SocialInsuranceDb,
+  options: { district: string; minMonths: number; parts: ReadonlySet<string>; scopes: SocialInsuranceScopes },
+): Promise<OperatorRecord[]> {
+  const units = db
+    .selectDistinct({ key: sql<string>`${s.uscc}`.as('key') })
+    .from(s)
+    .where(and(eq(s.district, options.district), gte(s.arrearsMonths, options.minMonths), statusScope(options.scopes.socialInsuranceStatus)))
+    .as('k');
+  const rows = await db.select(operatorColumns(options.parts, options.scopes)).from(units).orderBy(sql`k.key`);
+  return rows as OperatorRecord[];
+}
+
+/**
+ * 相互比对: the usccs of `district`'s units that insure staff: a present headcount record whose band
+ * is not NONE, and no present insurance record TERMINATED. Every row read is under the caller's
+ * insuredHeadcount scope. One statement, over (district, band) and the status key (uscc, type).
+ */
+export async function insuredUnitKeys(db: SocialInsuranceDb, district: string, scope: RowScope): Promise<string[]> {
+  // Written as the partial index's predicate (literals, not parameters), so that any plan may use it.
+  const terminated = db
+    .select({ one: sql`1` })
+    .from(s)
+    .where(and(eq(s.uscc, h.uscc), sql`${s.paymentStatus} = 'TERMINATED' and ${s.present}`, statusScope(scope)));
+  const rows = await db
+    .select({ uscc: h.uscc })
+    .from(h)
+    .where(and(eq(h.district, district), sql`${h.present} and ${h.band} <> 'NONE'`, headcountScope(scope), notExists(terminated)))
+    .orderBy(asc(h.uscc));
+  return rows.map((row) => row.uscc);
 }
 
 /** A statistics row; every count is null when suppressed for an AGGREGATE caller. */

@@ -46,6 +46,10 @@ export const unitInsuranceStatus = socialInsurance.table(
     // The key's leading column indexes uscc for the entity lookups.
     primaryKey({ name: 'unit_insurance_status_pk', columns: [t.uscc, t.type] }),
     index('unit_insurance_status_district_uscc_idx').on(t.district, t.uscc),
+    // 相互比对: a district's units in arrears (operatorsInArrears) without reading its paying rows,
+    index('unit_insurance_status_district_arrears_idx').on(t.district, t.arrearsMonths),
+    // and the units with a present TERMINATED record (insuredUnitKeys), from this small index alone.
+    index('unit_insurance_status_terminated_idx').on(t.uscc).where(sql`${t.paymentStatus} = 'TERMINATED' and ${t.present}`),
     check('unit_insurance_status_arrears_check', sql`${t.arrearsMonths} >= 0 and ${t.inArrears} = (${t.arrearsMonths} > 0)`),
     check('unit_insurance_status_last_paid_period_check', sql`${t.lastPaidPeriod} ~ '${sql.raw(PERIOD)}'`),
     check('unit_insurance_status_as_of_period_check', sql`${t.asOfPeriod} ~ '${sql.raw(PERIOD)}'`),

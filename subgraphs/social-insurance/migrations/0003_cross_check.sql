@@ -1,0 +1,2 @@
+CREATE INDEX "unit_insurance_status_district_arrears_idx" ON "social_insurance"."unit_insurance_status" USING btree ("district","arrears_months");--> statement-breakpoint
+CREATE INDEX "unit_insurance_status_terminated_idx" ON "social_insurance"."unit_insurance_status" USING btree ("uscc") WHERE "social_insurance"."unit_insurance_status"."payment_status" = 'TERMINATED' and "social_insurance"."unit_insurance_status"."present";
