@@ -7,6 +7,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   maskError,
@@ -91,6 +92,8 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo Sandbox, embedded from Apollo's CDN; /graphiql serves an offline IDE.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   }));
 

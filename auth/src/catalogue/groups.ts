@@ -298,7 +298,7 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   'Query.dataFreshness',
   'ChangeFeed.since',
   ...['asOf', 'market', 'environment', 'hrss', 'petition', 'association'].map((f) => `DataFreshness.${f}`),
-  ...['department', 'dataset', 'description', 'mode', 'lastBatch', 'lastChangeAt'].map((f) => `DatasetFreshness.${f}`),
+  ...['department', 'dataset', 'description', 'mode', 'lastBatch', 'lastChangeAt', 'batches'].map((f) => `DatasetFreshness.${f}`),
   ...['id', 'department', 'dataset', 'kind', 'mode', 'status', 'fileName', 'fileSha256', 'encoding', 'rows', 'newRows', 'changedRows', 'unchangedRows',
     'absentRows', 'rejectedRows', 'bySub', 'byAgency', 'byDistrict', 'startedAt', 'finishedAt'].map((f) => `ImportBatch.${f}`),
   ...['dataset', 'dryRun', 'accepted', 'encoding', 'rows', 'newRows', 'changedRows', 'unchangedRows', 'absentRows', 'rejectedRows', 'errors', 'batch'].map((f) => `ImportReport.${f}`),

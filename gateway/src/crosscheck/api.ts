@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import DataLoader from 'dataloader';
 import { parse, type ExecutionResult } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { badUserInput, forbidden, type AuthorizedContext, type GatewayAuth, type GroupId } from '@xiran/auth';
 import { DateTimeScalar, isDistrictCode, requireDistrict } from '@xiran/subgraph-kit';
-import type { CrossCheckEngine, Finding } from './engine';
+import type { Finding } from './engine';
+import type { FindingsCache } from './cache';
 import { membersOnly, visibleRules } from './visibility';
 import { RULES_BY_ID, type CrossCheckRuleDefinition } from './rules';
 import type { CrossCheckStore } from './store';
@@ -16,7 +16,7 @@ export const crossCheckTypeDefs = parse(readFileSync(new URL('../../crosscheck.g
 export type ExecuteAs = (auth: GatewayAuth, query: string, variables: Record<string, unknown>) => Promise<ExecutionResult>;
 
 export interface CrossCheckApiOptions {
-  engine: CrossCheckEngine;
+  findings: FindingsCache;
   store: CrossCheckStore;
   executeAs: ExecuteAs;
   /** The association's active members of a district (for callers whose grants are members-only). */
@@ -71,29 +71,36 @@ function requireOwnDistrict(auth: GatewayAuth, district: string, field = 'distri
 }
 
 /**
- * The findings the caller may see of rules over a district: the rules evaluated once per request
- * and district, members-only rules limited to the association's members.
+ * The findings the caller may see of rules over a district: each rule evaluated at most once per
+ * request and district (Operator.findings of many operators share it), members-only rules limited
+ * to the association's members.
  */
-function findingsLoader(options: CrossCheckApiOptions, context: Context) {
-  return new DataLoader<string, Finding[]>(async (districts) =>
-    Promise.all(
-      districts.map(async (district) => {
-        const rules = visibleRules(context.auth);
-        const found = await options.engine.evaluate(district, rules);
-        const limited = rules.filter((rule) => membersOnly(context.auth, rule));
-        if (limited.length === 0) return found;
-        const members = await options.membersOf(district);
-        return found.filter((f) => !limited.includes(f.rule) || members.has(f.uscc));
-      }),
-    ),
-  );
+function findingsCache(options: CrossCheckApiOptions, context: Context, fresh: boolean) {
+  const byRule = new Map<string, Promise<Finding[]>>();
+  const members = new Map<string, Promise<Set<string>>>();
+  const limit = async (district: string, rule: CrossCheckRuleDefinition, all: Finding[]) => {
+    if (!membersOnly(context.auth, rule)) return all;
+    let list = members.get(district);
+    if (!list) members.set(district, (list = options.membersOf(district)));
+    const set = await list;
+    return all.filter((f) => set.has(f.uscc));
+  };
+  return async (district: string, rules: readonly CrossCheckRuleDefinition[]): Promise<Finding[]> => {
+    // The rules not yet evaluated for this district go out together, as one operation.
+    const missing = rules.filter((rule) => !byRule.has(`${district}:${rule.id}`));
+    if (missing.length > 0) {
+      const evaluated = options.findings.evaluateEach(district, missing, { fresh });
+      missing.forEach((rule, i) => byRule.set(`${district}:${rule.id}`, evaluated.then((each) => limit(district, rule, each[i]!))));
+    }
+    return (await Promise.all(rules.map((rule) => byRule.get(`${district}:${rule.id}`)!))).flat();
+  };
 }
 
-const loaders = new WeakMap<object, DataLoader<string, Finding[]>>();
-function loaderFor(options: CrossCheckApiOptions, context: Context) {
-  let loader = loaders.get(context);
-  if (!loader) loaders.set(context, (loader = findingsLoader(options, context)));
-  return loader;
+const caches = new WeakMap<object, ReturnType<typeof findingsCache>>();
+function findingsOf(options: CrossCheckApiOptions, context: Context, district: string, rules: readonly CrossCheckRuleDefinition[], fresh = false): Promise<Finding[]> {
+  let cache = caches.get(context);
+  if (!cache) caches.set(context, (cache = findingsCache(options, context, fresh)));
+  return cache(district, rules);
 }
 
 async function withFirstDetected(options: CrossCheckApiOptions, findings: Finding[]) {
@@ -114,11 +121,10 @@ export function crossCheckSchema(options: CrossCheckApiOptions) {
       resolvers: {
         DateTime: DateTimeScalar,
         Query: {
-          async crossCheck(_: unknown, args: { district: string; rules?: string[] | null }, context: Context) {
+          async crossCheck(_: unknown, args: { district: string; rules?: string[] | null; fresh?: boolean | null }, context: Context) {
             const district = requireOwnDistrict(context.auth, args.district);
             const rules = selectRules(context.auth, args.rules);
-            const all = await loaderFor(options, context).load(district);
-            const findings = all.filter((f) => rules.includes(f.rule));
+            const findings = await findingsOf(options, context, district, rules, args.fresh ?? false);
             disclose(context, findings);
             return { district, asOf: new Date().toISOString(), rules, findings: await withFirstDetected(options, findings) };
           },
@@ -158,7 +164,7 @@ export function crossCheckSchema(options: CrossCheckApiOptions) {
             if (!rule || !district || !uscc || !isDistrictCode(district)) throw badUserInput('findingId', `no finding ${JSON.stringify(args.findingId)} that you may see`);
             requireOwnDistrict(context.auth, district, 'findingId');
             if (!rule.leadType) throw badUserInput('findingId', `${rule.id} is acted on by ${rule.actingAgency} itself, not through a violation lead`);
-            const finding = (await loaderFor(options, context).load(district)).find((f) => f.rule === rule && f.uscc === uscc);
+            const finding = (await findingsOf(options, context, district, [rule])).find((f) => f.uscc === uscc);
             if (!finding) throw badUserInput('findingId', `no current finding ${args.findingId} (it may have been resolved)`);
             disclose(context, [finding]);
             // Reported in the caller's own name, through the gateway: the write catalogue, the
@@ -181,7 +187,7 @@ export function crossCheckSchema(options: CrossCheckApiOptions) {
           async __resolveReference(reference: { uscc: string; district?: string }, context: Context) {
             if (!reference.district || !isDistrictCode(reference.district)) return { uscc: reference.uscc, findings: [] };
             if (context.auth.principal.level === 'district' && context.auth.principal.district !== reference.district) return { uscc: reference.uscc, findings: [] };
-            const findings = (await loaderFor(options, context).load(reference.district)).filter((f) => f.uscc === reference.uscc);
+            const findings = (await findingsOf(options, context, reference.district, visibleRules(context.auth))).filter((f) => f.uscc === reference.uscc);
             disclose(context, findings);
             return { uscc: reference.uscc, findings: await withFirstDetected(options, findings) };
           },

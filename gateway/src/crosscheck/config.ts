@@ -8,7 +8,8 @@ export interface Thresholds {
   OPEN_MACHINE_IN_USE: { ledgerActivityMonths: number };
   SOLVENT_OVERUSE: { windowMonths: number; maxGramsPerKg: number };
   NO_INSURED_STAFF: Record<string, never>;
-  ARREARS_WITH_COMPLAINTS: { minArrearsMonths: number; minComplaints: number; complaintWindowDays: number };
+  /** Complaints are the complaint summary's: the last 90 days. */
+  ARREARS_WITH_COMPLAINTS: { minArrearsMonths: number; minComplaints: number };
   GRADE_CONTRADICTS_RECORD: { grades: string[]; worstShare: number; complaintWindowDays: number };
   PREPAID_CARD_RISK: { windowDays: number; minRecent: number; minArrearsMonths: number };
 }

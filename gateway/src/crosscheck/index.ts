@@ -4,6 +4,7 @@ import { DISTRICTS, todayInShanghai, type Database } from '@xiran/subgraph-kit';
 import { crossCheckSchema, type ExecuteAs } from './api';
 import { loadThresholds, type Thresholds } from './config';
 import { CrossCheckEngine, type Finding } from './engine';
+import { dataWatermark, FindingsCache } from './cache';
 import { RULES } from './rules';
 import { CrossCheckStore } from './store';
 
@@ -36,6 +37,7 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
   const system = (): GatewayAuth => ({ principal: CROSSCHECK_PRINCIPAL, grants: effectiveGrants(CROSSCHECK_PRINCIPAL, options.grants.current()), requestId: `crosscheck-${randomUUID()}` });
   const executeAsSystem = (query: string, variables: Record<string, unknown>) => options.executeAs(system(), query, variables);
   const engine = new CrossCheckEngine(executeAsSystem, () => thresholds, todayInShanghai);
+  const findings = new FindingsCache(engine, () => dataWatermark(executeAsSystem), todayInShanghai);
   const store = new CrossCheckStore(options.database);
 
   async function membersOf(district: string): Promise<Set<string>> {
@@ -58,7 +60,7 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
       const startedAt = new Date().toISOString();
       const found: Finding[] = [];
       // District by district: a run is background work and should not crowd out callers.
-      for (const district of DISTRICTS) found.push(...(await engine.evaluate(district.code, RULES)));
+      for (const district of DISTRICTS) found.push(...(await findings.evaluateEach(district.code, RULES)).flat());
       return store.recordRun(found, startedAt, DISTRICTS.length);
     })().finally(() => (running = undefined));
     return running;
@@ -66,7 +68,7 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
 
   let timer: NodeJS.Timeout | undefined;
   return {
-    schema: crossCheckSchema({ engine, store, executeAs: options.executeAs, membersOf, runAll }),
+    schema: crossCheckSchema({ findings, store, executeAs: options.executeAs, membersOf, runAll }),
     engine,
     store,
     runAll,

@@ -101,38 +101,40 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     groups: ['registration', 'socialInsuranceStatus', 'complaintSummary', 'inspections'],
     actingAgency: 'market',
     leadType: 'UNLICENSED',
-    query: `query DeregisteredStillActive($district: String!, $ledgerMonths: Int!, $deadAfter: String) {
+    // The signals come from what other rules fetch anyway (the district's complaint tallies and its
+    // insured units, each fetched once per district); only the ledger is joined per candidate.
+    query: `query DeregisteredStillActive($district: String!, $from: Date!, $ledgerMonths: Int!, $deadAfter: String) {
       dead: operators(first: 1000, after: $deadAfter, filter: { district: $district, statusIn: [REVOKED, DEREGISTERED] }) {
-        nodes { uscc status deregistered
-          socialInsuranceStatus { insurances { type paymentStatus } }
-          complaintSummary { open }
-          solventLedger(months: $ledgerMonths) { month purchasedKg } }
+        nodes { uscc status deregistered solventLedger(months: $ledgerMonths) { month purchasedKg } }
         pageInfo { hasNextPage endCursor } }
+      complained: complainedOperators(district: $district, from: $from) { uscc tickets open }
+      insured: insuredUnitKeys(district: $district)
     }`,
-    variables: ({ district, thresholds }) => ({ district, ledgerMonths: thresholds.DEREGISTERED_STILL_ACTIVE.purchaseWindowMonths }),
+    variables: ({ district, today, thresholds }) => ({
+      district,
+      from: addDays(today, -thresholds.UNREGISTERED_OPERATION.complaintWindowDays),
+      ledgerMonths: thresholds.DEREGISTERED_STILL_ACTIVE.purchaseWindowMonths,
+    }),
     paged: ['dead'],
     evaluate(data) {
+      const complained = tallies(data.complained);
+      const insured = new Set<string>(data.insured);
       const out: RuleFinding[] = [];
-      for (const op of data.dead.nodes as Array<{
-        uscc: string; status: string; deregistered: string | null;
-        socialInsuranceStatus: { insurances: Array<{ type: string; paymentStatus: string }> } | null;
-        complaintSummary: { open: number } | null;
-        solventLedger: Array<{ month: string; purchasedKg: number }>;
-      }>) {
+      for (const op of data.dead.nodes as Array<{ uscc: string; status: string; deregistered: string | null; solventLedger: Array<{ month: string; purchasedKg: number }> }>) {
         const since = op.deregistered ? op.deregistered.slice(0, 7) : '0000-00';
-        const paying = (op.socialInsuranceStatus?.insurances ?? []).filter((i) => i.paymentStatus === 'PAYING').map((i) => i.type);
-        const open = op.complaintSummary?.open ?? 0;
+        const paying = insured.has(op.uscc);
+        const open = complained.get(op.uscc)?.open ?? 0;
         const purchases = op.solventLedger.filter((m) => m.purchasedKg > 0 && m.month.slice(0, 7) >= since);
-        if (paying.length === 0 && open === 0 && purchases.length === 0) continue;
+        if (!paying && open === 0 && purchases.length === 0) continue;
         const signs = [
-          paying.length ? `仍在缴纳${paying.length}项社会保险` : '',
+          paying ? '仍有参保人员在缴纳社会保险' : '',
           open ? `有${open}件未办结投诉` : '',
           purchases.length ? `${purchases.map((m) => m.month.slice(0, 7)).join('、')}仍采购溶剂` : '',
         ].filter(Boolean);
         out.push({
           uscc: op.uscc,
           facts: `已${DEAD_LABEL[op.status] ?? op.status}（${op.deregistered ?? '日期不详'}），但${signs.join('，')}。`,
-          evidence: [ev('registration', op.status), ev('deregistered', op.deregistered ?? ''), ev('paying', paying.join(', ')), ev('openComplaints', open), ev('purchaseMonths', purchases.map((m) => m.month.slice(0, 7)).join(', '))],
+          evidence: [ev('registration', op.status), ev('deregistered', op.deregistered ?? ''), ev('insuredStaff', paying ? 'yes' : 'no'), ev('openComplaints', open), ev('purchaseMonths', purchases.map((m) => m.month.slice(0, 7)).join(', '))],
         });
       }
       return out;
@@ -211,23 +213,19 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     groups: ['socialInsuranceStatus', 'complaintSummary'],
     actingAgency: 'hrss',
     leadType: 'SOCIAL_INSURANCE',
-    query: `query ArrearsWithComplaints($district: String!, $minMonths: Int!, $from: Date!) {
-      arrears: operatorsInArrears(district: $district, minMonths: $minMonths) { uscc socialInsuranceStatus { maxArrearsMonths } }
-      complained: complainedOperators(district: $district, from: $from) { uscc tickets }
+    // The complaint counts of the candidates only, joined through the Operator entity (their
+    // 90-day complaint summary), not every complained-about operator of the district.
+    query: `query ArrearsWithComplaints($district: String!, $minMonths: Int!) {
+      arrears: operatorsInArrears(district: $district, minMonths: $minMonths) { uscc socialInsuranceStatus { maxArrearsMonths } complaintSummary { total } }
     }`,
-    variables: ({ district, today, thresholds }) => ({
-      district,
-      minMonths: thresholds.ARREARS_WITH_COMPLAINTS.minArrearsMonths,
-      from: addDays(today, -thresholds.ARREARS_WITH_COMPLAINTS.complaintWindowDays),
-    }),
+    variables: ({ district, thresholds }) => ({ district, minMonths: thresholds.ARREARS_WITH_COMPLAINTS.minArrearsMonths }),
     evaluate(data, { thresholds }) {
-      const complained = tallies(data.complained);
       const t = thresholds.ARREARS_WITH_COMPLAINTS;
-      return (data.arrears as Array<{ uscc: string; socialInsuranceStatus: { maxArrearsMonths: number } | null }>).flatMap((op) => {
-        const tickets = complained.get(op.uscc)?.tickets ?? 0;
+      return (data.arrears as Array<{ uscc: string; socialInsuranceStatus: { maxArrearsMonths: number } | null; complaintSummary: { total: number } | null }>).flatMap((op) => {
+        const tickets = op.complaintSummary?.total ?? 0;
         if (tickets < t.minComplaints) return [];
         const months = op.socialInsuranceStatus?.maxArrearsMonths ?? 0;
-        return [{ uscc: op.uscc, facts: `社保欠费${months}个月，近${t.complaintWindowDays}天投诉${tickets}件。`, evidence: [ev('arrearsMonths', months), ev('complaints', tickets)] }];
+        return [{ uscc: op.uscc, facts: `社保欠费${months}个月，近90天投诉${tickets}件。`, evidence: [ev('arrearsMonths', months), ev('complaints', tickets)] }];
       });
     },
   },
@@ -275,25 +273,23 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     groups: ['complaintSummary', 'socialInsuranceStatus'],
     actingAgency: 'market',
     leadType: 'PREPAID_CARD',
-    query: `query PrepaidCardRisk($district: String!, $recentFrom: Date!, $previousFrom: Date!, $previousTo: Date!, $minMonths: Int!) {
-      recent: complainedOperators(district: $district, from: $recentFrom, category: PREPAID_CARD) { uscc tickets }
+    // Rising prepaid-card complaints are few: their arrears are joined through the Operator entity.
+    query: `query PrepaidCardRisk($district: String!, $recentFrom: Date!, $previousFrom: Date!, $previousTo: Date!) {
+      recent: complainedOperators(district: $district, from: $recentFrom, category: PREPAID_CARD) { uscc tickets operator { socialInsuranceStatus { maxArrearsMonths } } }
       previous: complainedOperators(district: $district, from: $previousFrom, to: $previousTo, category: PREPAID_CARD) { uscc tickets }
-      arrears: operatorsInArrears(district: $district, minMonths: $minMonths) { uscc socialInsuranceStatus { maxArrearsMonths } }
     }`,
     variables: ({ district, today, thresholds }) => {
       const days = thresholds.PREPAID_CARD_RISK.windowDays;
-      return { district, recentFrom: addDays(today, -(days - 1)), previousFrom: addDays(today, -(2 * days - 1)), previousTo: addDays(today, -days), minMonths: thresholds.PREPAID_CARD_RISK.minArrearsMonths };
+      return { district, recentFrom: addDays(today, -(days - 1)), previousFrom: addDays(today, -(2 * days - 1)), previousTo: addDays(today, -days) };
     },
     evaluate(data, { thresholds }) {
       const t = thresholds.PREPAID_CARD_RISK;
-      const recent = tallies(data.recent);
       const previous = tallies(data.previous);
-      return (data.arrears as Array<{ uscc: string; socialInsuranceStatus: { maxArrearsMonths: number } | null }>).flatMap((op) => {
-        const now = recent.get(op.uscc)?.tickets ?? 0;
-        const before = previous.get(op.uscc)?.tickets ?? 0;
-        if (now < t.minRecent || now <= before) return [];
-        const months = op.socialInsuranceStatus?.maxArrearsMonths ?? 0;
-        return [{ uscc: op.uscc, facts: `预付卡投诉近${t.windowDays}天${now}件（前${t.windowDays}天${before}件），且社保欠费${months}个月。`, evidence: [ev('prepaidRecent', now), ev('prepaidPrevious', before), ev('arrearsMonths', months)] }];
+      return (data.recent as Array<Tally & { operator: { socialInsuranceStatus: { maxArrearsMonths: number } | null } | null }>).flatMap((row) => {
+        const before = previous.get(row.uscc)?.tickets ?? 0;
+        const months = row.operator?.socialInsuranceStatus?.maxArrearsMonths ?? 0;
+        if (row.tickets < t.minRecent || row.tickets <= before || months < t.minArrearsMonths) return [];
+        return [{ uscc: row.uscc, facts: `预付卡投诉近${t.windowDays}天${row.tickets}件（前${t.windowDays}天${before}件），且社保欠费${months}个月。`, evidence: [ev('prepaidRecent', row.tickets), ev('prepaidPrevious', before), ev('arrearsMonths', months)] }];
       });
     },
   },

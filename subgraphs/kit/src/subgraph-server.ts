@@ -4,7 +4,7 @@ import express from 'express';
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -65,6 +65,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: traces would only cost time.
       ApolloServerPluginInlineTraceDisabled(),
+      // No HTTP caching of answers (each depends on the caller's grants): its per-field hook only costs time.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
 

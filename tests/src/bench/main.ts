@@ -182,7 +182,7 @@ try {
       complaintStatistics: 'district tickets operators byCategory { category count } byStatus { status count }',
       associationStatistics: 'district members activeMembers byGrade { grade members } leads openLeads',
     };
-    const crossCheckQuery = 'query CrossCheckBench($d: String!) { crossCheck(district: $d) { rules { id } findings { id rule { id } uscc facts } } }';
+    const crossCheckQuery = 'query CrossCheckBench($d: String!, $fresh: Boolean) { crossCheck(district: $d, fresh: $fresh) { rules { id } findings { id rule { id } uscc facts } } }';
     for (const district of benchDistricts) {
       const single = { connections: 1, seconds: Math.max(3, Math.round(seconds / 2)) };
       const stats: Array<[string, LoadResult]> = [];
@@ -194,20 +194,27 @@ try {
         await runLoad({ url: gatewayUrl, body, headers: callerHeaders, connections: 1, seconds: 1, check });
         stats.push([field, await runLoad({ url: gatewayUrl, body, headers: callerHeaders, ...single, check })]);
       }
-      const body = JSON.stringify({ query: crossCheckQuery, variables: { d: district } });
       let findings = 0;
       const check = (json: any) => {
         if (json.errors || json.data.crossCheck.rules.length !== 8) throw new Error(`crossCheck: ${JSON.stringify(json.errors)}`);
         findings = json.data.crossCheck.findings.length;
       };
-      await runLoad({ url: gatewayUrl, body, headers: callerHeaders, connections: 1, seconds: 2, check });
-      const crossCheck = await runLoad({ url: gatewayUrl, body, headers: callerHeaders, ...single, check });
+      // fresh: every rule evaluated anew (what the first caller after a write waits for); then the
+      // usual case, no department has written since: the findings are reused after one check.
+      const measured: Array<[string, LoadResult]> = [];
+      for (const fresh of [true, false]) {
+        const body = JSON.stringify({ query: crossCheckQuery, variables: { d: district, fresh } });
+        await runLoad({ url: gatewayUrl, body, headers: callerHeaders, connections: 1, seconds: 2, check });
+        measured.push([fresh ? 'crossCheck (fresh)' : 'crossCheck (unchanged)', await runLoad({ url: gatewayUrl, body, headers: callerHeaders, ...single, check })]);
+      }
       const [slowestField, slowest] = stats.reduce((a, b) => (b[1].p50 > a[1].p50 ? b : a));
       console.log(`crossCheck(district: "${district}"), all 8 rules, one request at a time (${findings} findings)`);
-      for (const [field, result] of stats) console.log(`  ${field.padEnd(26)} ${fmt(result)}`);
-      console.log(`  ${'crossCheck'.padEnd(26)} ${fmt(crossCheck)}`);
-      const ratio = crossCheck.p50 / slowest.p50;
-      console.log(`  p50 crossCheck / slowest statistics (${slowestField}): ${ratio.toFixed(2)}x (target ≤ 2x) ${ratio <= 2 ? 'OK' : 'OVER TARGET'}\n`);
+      for (const [field, result] of [...stats, ...measured]) console.log(`  ${field.padEnd(26)} ${fmt(result)}`);
+      for (const [label, result] of measured) {
+        const ratio = result.p50 / slowest.p50;
+        console.log(`  p50 ${label} / slowest statistics (${slowestField}): ${ratio.toFixed(2)}x (target ≤ 2x) ${ratio <= 2 ? 'OK' : 'OVER TARGET'}`);
+      }
+      console.log('');
     }
   }
 

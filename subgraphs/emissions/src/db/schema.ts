@@ -99,7 +99,8 @@ export const solventLedger = emissions.table(
     ...intakeColumns(),
   },
   // The key's leading column indexes the rows by uscc.
-  (t) => [primaryKey({ name: 'solvent_ledger_pk', columns: [t.uscc, t.month, t.solvent] }), index('solvent_ledger_district_idx').on(t.district)],
+  (t) => [primaryKey({ name: 'solvent_ledger_pk', columns: [t.uscc, t.month, t.solvent] }), // By district and month: 相互比对 reads a district's last months (solventUse), not its whole history.
+    index('solvent_ledger_district_month_idx').on(t.district, t.month)],
 );
 
 /** 行政处罚决定 and its 公示 (publicity) period. */

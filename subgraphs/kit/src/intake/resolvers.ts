@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
 import { badUserInput, type Agency, type SubgraphAuth } from '@xiran/auth';
 import type { Database } from '../database';
 import { membersOf, type MemberScopeTable } from '../member-scope';
@@ -54,13 +54,18 @@ function decodeBase64(text: string): Buffer {
 export async function datasetFreshness(db: Database, options: IntakeOptions) {
   const { importBatches, changeLog } = options.intake;
   const names = options.datasets.map((d) => d.name);
-  const [batches, changes] = await Promise.all([
+  const [batches, changes, counts] = await Promise.all([
     db
       .selectDistinctOn([importBatches.dataset])
       .from(importBatches)
       .where(and(inArray(importBatches.dataset, names), eq(importBatches.status, 'SUCCEEDED')))
       .orderBy(importBatches.dataset, desc(importBatches.finishedAt)),
     db.select({ dataset: changeLog.dataset, at: max(changeLog.at) }).from(changeLog).where(inArray(changeLog.dataset, names)).groupBy(changeLog.dataset),
+    db
+      .select({ dataset: importBatches.dataset, n: count() })
+      .from(importBatches)
+      .where(and(inArray(importBatches.dataset, names), eq(importBatches.status, 'SUCCEEDED')))
+      .groupBy(importBatches.dataset),
   ]);
   return options.datasets.map((dataset) => ({
     department: options.department,
@@ -69,6 +74,7 @@ export async function datasetFreshness(db: Database, options: IntakeOptions) {
     mode: dataset.mode,
     lastBatch: batches.find((b) => b.dataset === dataset.name) ?? null,
     lastChangeAt: changes.find((c) => c.dataset === dataset.name)?.at ?? null,
+    batches: counts.find((c) => c.dataset === dataset.name)?.n ?? 0,
   }));
 }
 
