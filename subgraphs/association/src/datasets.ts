@@ -1,6 +1,7 @@
 import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
 import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
 import { ROUTED_AGENCIES } from './lead-routing';
+import { recordImportedStatuses } from './db/lead-history';
 
 type Problems = Array<{ column: string; reason: string }>;
 
@@ -62,6 +63,10 @@ export const membershipsDataset: DatasetDefinition = {
 };
 
 export const leadsDataset: DatasetDefinition = {
+  // A file's new and changed leads join the 办理记录 at the status it gives them, in the import's transaction.
+  afterImport: async (tx, batch) => {
+    await recordImportedStatuses(tx, batch.id, batch.writer, batch.at);
+  },
   name: 'leads',
   department: 'association',
   group: 'leads',

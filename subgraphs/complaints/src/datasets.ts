@@ -2,6 +2,7 @@ import { AGENCIES } from '@xiran/auth';
 import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
 import { agency, changeLog, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, importBatches, memberScope, tickets } from './db/schema';
 import { containsPhoneNumber } from './phone';
+import { syncComplainantCopies } from './db/complainants';
 import { CHANNEL_PREFIX, isFinal } from './workflow';
 
 /** `12345-2026-0001234`: the channel's prefix, the year received, a 7-digit serial. */
@@ -15,6 +16,10 @@ const TICKET_ID = /^(12345|12315|XF|WS)-(\d{4})-\d{7}$/;
  * identity is not part of the dataset: it arrives only with openComplaint, into its own table.
  */
 export const complaintsDataset: DatasetDefinition = {
+  // A file that corrects a ticket's operator or district carries it to the complainant's copies, in the same transaction.
+  afterImport: async (tx) => {
+    await syncComplainantCopies(tx);
+  },
   name: 'complaints',
   department: 'petition',
   group: 'complaintTickets',

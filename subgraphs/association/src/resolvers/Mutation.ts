@@ -4,7 +4,7 @@ import { badUserInput, forbidden } from '@xiran/auth';
 import { importResolver, parseValue, patchRecord, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
-import { insertLeadEvent, recordImportedStatuses } from '../db/lead-history';
+import { insertLeadEvent } from '../db/lead-history';
 import { leadCondition } from '../db/lead-scope';
 import { leads, memberships, type CreditGradeValue, type LeadRow, type LeadStatus, type MembershipRow } from '../db/schema';
 import { newLeadId, routeLead, todayInShanghai } from '../lead-routing';
@@ -208,12 +208,6 @@ export const Mutation = {
       report = await importFile(parent, args, ctx);
     } catch (error) {
       throw memberNumberError(error, 'input.contentBase64');
-    }
-    // The file's new and changed leads join the 办理记录 at the status it gives them. This runs after
-    // the import's commit (the kit's import owns that transaction): should it fail, the caller gets
-    // the error although the data is written, and those leads' histories lack the imported step.
-    if (report.dataset === leadsDataset.name && report.batch?.status === 'SUCCEEDED' && report.newRows + report.changedRows > 0) {
-      await recordImportedStatuses(ctx.db, report.batch.id, writerOf(ctx.auth), report.batch.finishedAt);
     }
     return report;
   },

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput, forbidden } from '@xiran/auth';
-import { addDays, importResolver, parseValue, patchRecord, requestedFields, uploadRecords, writerOf, type ImportInputArgs } from '@xiran/subgraph-kit';
+import { addDays, importResolver, parseValue, patchRecord, requestedFields, uploadRecords, writerOf } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
 import { complaintsDataset, INTAKE } from '../datasets';
-import { insertComplainant, syncComplainantCopies, validateComplainant, type ComplainantInput } from '../db/complainants';
+import { insertComplainant, validateComplainant, type ComplainantInput } from '../db/complainants';
 import { tickets, type TicketRow } from '../db/schema';
 import { assertTransition, DUE_DAYS } from '../workflow';
 
@@ -45,7 +45,6 @@ interface CloseComplaintInput {
 }
 
 
-const importTickets = importResolver(INTAKE);
 
 /** The ticket as written, read back through the caller's own scopes (as any read of it would be). */
 function readBack(ctx: ComplaintsContext, info: GraphQLResolveInfo, id: string) {
@@ -131,10 +130,6 @@ export const Mutation = {
     return readBack(ctx, info, await moveTicket(ctx, id, status, { closedOn, satisfaction: satisfaction ?? undefined }));
   },
 
-  async importComplaintsData(parent: unknown, args: { input: ImportInputArgs }, ctx: ComplaintsContext) {
-    const report = await importTickets(parent, args, ctx);
-    // New tickets have no complainant yet; a changed one may have moved to another operator or district.
-    if (report.batch?.status === 'SUCCEEDED' && report.changedRows > 0) await syncComplainantCopies(ctx.db);
-    return report;
-  },
+  // The complainants' copies follow in the import's own transaction (complaintsDataset.afterImport).
+  importComplaintsData: importResolver(INTAKE),
 };

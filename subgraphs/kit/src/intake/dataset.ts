@@ -2,6 +2,7 @@ import { boolean, timestamp, varchar, type PgTable } from 'drizzle-orm/pg-core';
 import type { Agency, GroupId, Level } from '@xiran/auth';
 import { ABOLISHED_DISTRICTS, isDistrictCode } from '@xiran/auth';
 import { checkUscc } from '../uscc';
+import type { Database } from '../database';
 
 /**
  * A dataset is what a department uploads or refreshes as one unit (a table of its own subgraph):
@@ -59,6 +60,11 @@ export interface DatasetDefinition {
   check?: (record: Record<string, unknown>) => Array<{ column: string; reason: string }>;
   /** The column holding the agency a record is routed to, for HANDLER-scoped readers. */
   handlerKey?: string;
+  /**
+   * Work an import owes beyond the dataset's own table (a copy to keep in step, a history to
+   * extend), run in the import's transaction after the merge: all of it lands, or none of it.
+   */
+  afterImport?: (tx: Database, batch: { id: string; at: string; writer: Writer }) => Promise<void>;
   /** Keys that must name a stored record of another table (checked in the database, per row). */
   references?: ReadonlyArray<{ key: string; table: PgTable; column: string; reason: string }>;
 }

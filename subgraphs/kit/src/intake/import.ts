@@ -212,6 +212,7 @@ export async function importCsv(
         throw new RejectionRollback(merged.rejections.map((r) => ({ line: r.line, column: headerOf.get(r.column) ?? r.column, reason: r.reason })));
       }
       onStage('staged', `${merged.counts.newRows} new, ${merged.counts.changedRows} changed, ${merged.counts.absentRows} absent`);
+      await dataset.afterImport?.(tx, { id: batchId, at: new Date().toISOString(), writer });
       if (dryRun) throw new DryRunRollback(merged.counts);
       return recordBatch(tx, intake, dataset, {
         id: batchId,
