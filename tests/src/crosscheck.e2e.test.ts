@@ -26,7 +26,7 @@ const u = (n: number, district = XIHU) => completeUscc(`9${district === XIHU ? '
 /** Which operator trips which rule (and nothing else). */
 const TRIPS: Record<RuleId, string> = {
   UNREGISTERED_OPERATION: u(1), // complained about, never registered
-  DEREGISTERED_STILL_ACTIVE: u(2), // 注销, still paying social insurance
+  DEREGISTERED_STILL_ACTIVE: u(2), // 注销, still has insured staff (paying social insurance)
   OPEN_MACHINE_IN_USE: u(3), // an open machine with last month's ledger
   SOLVENT_OVERUSE: u(4), // 30 g/kg last month
   NO_INSURED_STAFF: u(5), // active, an open outlet, no insurance record
@@ -76,7 +76,7 @@ async function writeWorld(): Promise<void> {
     insurance(TRIPS.ARREARS_WITH_COMPLAINTS, 'SUSPENDED', 4),
     insurance(TRIPS.PREPAID_CARD_RISK, 'PAYING', 1),
   ]);
-  await write('social-insurance', 'insured-headcount', [...insured, TRIPS.ARREARS_WITH_COMPLAINTS, TRIPS.PREPAID_CARD_RISK].map((uscc) => ({ uscc, district: XIHU, band: 'FROM_1_TO_5', asOfPeriod: period })));
+  await write('social-insurance', 'insured-headcount', [...insured, TRIPS.DEREGISTERED_STILL_ACTIVE, TRIPS.ARREARS_WITH_COMPLAINTS, TRIPS.PREPAID_CARD_RISK].map((uscc) => ({ uscc, district: XIHU, band: 'FROM_1_TO_5', asOfPeriod: period })));
 
   let serial = 0;
   const ticket = (uscc: string, category: string, daysAgo: number) => {
