@@ -175,7 +175,8 @@ export function applyRefusals(data: Record<string, Json> | null | undefined, rem
       }, found[0] ?? field.path),
     );
   }
-  if (data) dropPlaceholders(data);
+  // A placeholder stands only where every field of a selection was refused: no refusal, no walk.
+  if (data && removed.length > 0) dropPlaceholders(data);
   return errors;
 }
 

@@ -20,8 +20,9 @@ import {
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 
 /**
- * `npm run bench`: the federated graph on a 50,000-operator seed in PostgreSQL. Starts the stack
- * as a child process (so the load generator does not share its event loop) and measures, in one
+ * `npm run bench`: the federated graph on a 50,000-operator seed in PostgreSQL. Starts each
+ * department's subgraph in a process of its own, as deployed, and the gateways in another (so the
+ * load generator shares no event loop with them), and measures, in one
  * run, the gateway against a bare @apollo/gateway (the cost of enforcement) and against the
  * registration subgraph alone on its part of the query.
  *
@@ -37,7 +38,6 @@ const connections = Number(process.env.BENCH_CONNECTIONS || 8);
 const only = process.env.BENCH_ONLY;
 /** The districts the cross-check is timed over: the largest (萧山区) and 西湖区 by default. */
 const benchDistricts = (process.env.BENCH_DISTRICTS || '330109,330106').split(',');
-const basePort = 4100;
 const enforcedPort = 4120;
 const barePort = 4121;
 const ports: Record<HttpSubgraphName, number> = { registration: 4101, emissions: 4102, 'social-insurance': 4103, complaints: 4104, association: 4105 };
@@ -74,13 +74,15 @@ function startGatewaysProcess(): ChildProcess {
   return child;
 }
 
-function startStackProcess(): ChildProcess {
-  const main = fileURLToPath(new URL('../stack/main.ts', import.meta.url));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: serverUrl, PORT: String(basePort), SEED_OPERATORS: '0', APOLLO_TELEMETRY_DISABLED: '1' };
-  for (const [name, port] of Object.entries(ports)) env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] = String(port);
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout!.on('data', () => {});
-  return child;
+/** Each department's subgraph in a process of its own, as deployed (one service per department). */
+function startSubgraphProcesses(): ChildProcess[] {
+  return (Object.entries(ports) as Array<[HttpSubgraphName, number]>).map(([name, port]) => {
+    const index = fileURLToPath(new URL(`../../../subgraphs/${name}/src/index.ts`, import.meta.url));
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: serverUrl, [`${name.toUpperCase().replace(/-/g, '_')}_PORT`]: String(port), APOLLO_TELEMETRY_DISABLED: '1' };
+    const child = spawn(process.execPath, ['--import', 'tsx', index], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.on('data', () => {});
+    return child;
+  });
 }
 
 async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
@@ -122,10 +124,10 @@ function fmt(result: LoadResult): string {
 }
 
 await ensureSeed();
-const stack = startStackProcess();
+const subgraphProcesses = startSubgraphProcesses();
 const gateways = startGatewaysProcess();
 try {
-  await waitForHealth(`http://127.0.0.1:${basePort}/health`);
+  for (const port of Object.values(ports)) await waitForHealth(`http://127.0.0.1:${port}/health`);
   await waitForHealth(`http://127.0.0.1:${enforcedPort}/health`);
   await waitForHealth(`http://127.0.0.1:${barePort}/.well-known/apollo/server-health`).catch(async () => {
     // Apollo Server 5 has no health route: wait for the bare gateway to answer a query instead.
@@ -246,6 +248,6 @@ try {
   }
   }
 } finally {
-  stack.kill('SIGTERM');
+  for (const child of subgraphProcesses) child.kill('SIGTERM');
   gateways.kill('SIGTERM');
 }
