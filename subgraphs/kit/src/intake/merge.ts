@@ -178,14 +178,20 @@ async function mergeStaged(
       from ${stage} s left join ${table} t on ${joinOn}
     ), writes as (
       select * from diff where xiran_new or cardinality(xiran_changed) > 0
-    ), upserted as (
-      -- Data-modifying CTEs run to completion whether or not the outer query reads them.
+    ), inserted as (
+      -- Data-modifying CTEs run to completion whether or not the outer query reads them. New
+      -- records are plain inserts (a record inserted meanwhile by another writer fails the whole
+      -- import on its key, cleanly); changed ones are updated in place.
       insert into ${table} (${columnList}, source, batch_id, present, absent_since, updated_at)
       select ${sql.join(columns.map((c) => sql`w.${ident(c.name)}`), sql`, `)}, ${options.source}, ${options.batchId}, true, null, ${options.at}::timestamptz
+      from writes w where w.xiran_new
+      returning 1
+    ), updated as (
+      update ${table} t set
+        ${sql.join(valueColumns.map((c) => sql`${ident(c.name)} = w.${ident(c.name)}`), sql`, `)}${valueColumns.length ? sql`, ` : sql``}
+        source = ${options.source}, batch_id = ${options.batchId}, present = true, absent_since = null, updated_at = ${options.at}::timestamptz
       from writes w
-      on conflict (${sql.join(keyColumns.map((c) => ident(c.name)), sql`, `)}) do update set
-        ${sql.join(valueColumns.map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`), sql`, `)}${valueColumns.length ? sql`, ` : sql``}
-        source = excluded.source, batch_id = excluded.batch_id, present = true, absent_since = null, updated_at = excluded.updated_at
+      where not w.xiran_new and ${sql.join(keyColumns.map((c) => sql`t.${ident(c.name)} = w.${ident(c.name)}`), sql` and `)}
       returning 1
     ), logged as (
       insert into ${changeLog} (at, batch_id, dataset, record_key, uscc, district, handler, operation, changed_fields)
@@ -207,7 +213,8 @@ async function mergeStaged(
       with gone as (
         update ${table} t set present = false, absent_since = ${options.at}::timestamptz, batch_id = ${options.batchId},
                source = ${options.source}, updated_at = ${options.at}::timestamptz
-        where t.present and ${inScope} and not exists (select 1 from ${stage} s where ${joinOn})
+        -- Rows this batch just wrote are in the file: only the others need looking up.
+        where t.present and t.batch_id is distinct from ${options.batchId} and ${inScope} and not exists (select 1 from ${stage} s where ${joinOn})
         returning t.*
       ), logged as (
         insert into ${changeLog} (at, batch_id, dataset, record_key, uscc, district, handler, operation, changed_fields)
