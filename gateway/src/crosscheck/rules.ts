@@ -149,7 +149,7 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     actingAgency: 'environment',
     leadType: 'VOC',
     query: `query OpenMachineInUse($district: String!, $since: Date!) {
-      machineUse(district: $district, since: $since, enclosure: OPEN) { uscc lastActiveMonth machine { id outletId solvent capacityKg } }
+      machineUse(district: $district, since: $since, enclosure: OPEN) { uscc lastActiveMonth machine { id } }
     }`,
     variables: ({ district, today, thresholds }) => ({ district, since: monthStart(today, thresholds.OPEN_MACHINE_IN_USE.ledgerActivityMonths - 1) }),
     evaluate(data, { thresholds }) {
@@ -239,9 +239,9 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     leadType: null,
     query: `query GradeContradictsRecord($district: String!, $from: Date!, $aaaAfter: String, $aaAfter: String) {
       aaa: members(first: 1000, after: $aaaAfter, filter: { district: $district, grade: AAA }) {
-        nodes { uscc creditGrade { grade } penalties { decisionNumber publicityUntil } } pageInfo { hasNextPage endCursor } }
+        nodes { uscc penalties { decisionNumber } } pageInfo { hasNextPage endCursor } }
       aa: members(first: 1000, after: $aaAfter, filter: { district: $district, grade: AA }) {
-        nodes { uscc creditGrade { grade } penalties { decisionNumber publicityUntil } } pageInfo { hasNextPage endCursor } }
+        nodes { uscc penalties { decisionNumber } } pageInfo { hasNextPage endCursor } }
       complained: complainedOperators(district: $district, from: $from) { uscc tickets }
     }`,
     variables: ({ district, today, thresholds }) => ({ district, from: addDays(today, -thresholds.GRADE_CONTRADICTS_RECORD.complaintWindowDays) }),
@@ -252,9 +252,10 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
       const counts = (data.complained as Tally[]).map((r) => r.tickets).sort((a, b) => b - a);
       const cut = counts.length ? counts[Math.max(0, Math.ceil(counts.length * t.worstShare) - 1)]! : Number.POSITIVE_INFINITY;
       const complained = tallies(data.complained);
-      const members = [...data.aaa.nodes, ...data.aa.nodes] as Array<{ uscc: string; creditGrade: { grade: string } | null; penalties: Array<{ decisionNumber: string }> }>;
+      // The grade is the filter each list was asked with.
+      const members = [...data.aaa.nodes.map((m: object) => ({ ...m, grade: 'AAA' })), ...data.aa.nodes.map((m: object) => ({ ...m, grade: 'AA' }))] as Array<{ uscc: string; grade: string; penalties: Array<{ decisionNumber: string }> }>;
       return members.flatMap((m) => {
-        const grade = m.creditGrade?.grade ?? '';
+        const grade = m.grade;
         if (!t.grades.includes(grade)) return [];
         const tickets = complained.get(m.uscc)?.tickets ?? 0;
         const penalties = m.penalties ?? [];
