@@ -129,7 +129,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     owner: 'environment',
     subgraph: 'emissions',
     description: 'environmental penalty decisions while publicised',
-    coordinates: ['Operator.penalties', ...on('PenaltyDecision', 'id', 'decisionNumber', 'decided', 'violation', 'fineYuan', 'publicityFrom', 'publicityUntil', ...ROW), 'ChangeFeed.penalties'],
+    coordinates: ['Operator.penalties', ...on('PenaltyDecision', 'id', 'decisionNumber', 'decided', 'violation', 'fineYuan', 'publicityFrom', 'publicityUntil', ...ROW), 'ChangeFeed.penalties', 'Query.publicisedPenaltyKeys'],
     aggregates: [],
   },
   {

@@ -237,11 +237,11 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     groups: ['creditGrade', 'penalties', 'complaintSummary'],
     actingAgency: 'association',
     leadType: null,
+    // Three key lists joined here: the graded members, the penalised operators, the complaint tallies.
     query: `query GradeContradictsRecord($district: String!, $from: Date!, $aaaAfter: String, $aaAfter: String) {
-      aaa: members(first: 1000, after: $aaaAfter, filter: { district: $district, grade: AAA }) {
-        nodes { uscc penalties { decisionNumber } } pageInfo { hasNextPage endCursor } }
-      aa: members(first: 1000, after: $aaAfter, filter: { district: $district, grade: AA }) {
-        nodes { uscc penalties { decisionNumber } } pageInfo { hasNextPage endCursor } }
+      aaa: members(first: 1000, after: $aaaAfter, filter: { district: $district, grade: AAA }) { nodes { uscc } pageInfo { hasNextPage endCursor } }
+      aa: members(first: 1000, after: $aaAfter, filter: { district: $district, grade: AA }) { nodes { uscc } pageInfo { hasNextPage endCursor } }
+      penalised: publicisedPenaltyKeys(district: $district)
       complained: complainedOperators(district: $district, from: $from) { uscc tickets }
     }`,
     variables: ({ district, today, thresholds }) => ({ district, from: addDays(today, -thresholds.GRADE_CONTRADICTS_RECORD.complaintWindowDays) }),
@@ -252,17 +252,17 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
       const counts = (data.complained as Tally[]).map((r) => r.tickets).sort((a, b) => b - a);
       const cut = counts.length ? counts[Math.max(0, Math.ceil(counts.length * t.worstShare) - 1)]! : Number.POSITIVE_INFINITY;
       const complained = tallies(data.complained);
+      const penalised = new Set<string>(data.penalised);
       // The grade is the filter each list was asked with.
-      const members = [...data.aaa.nodes.map((m: object) => ({ ...m, grade: 'AAA' })), ...data.aa.nodes.map((m: object) => ({ ...m, grade: 'AA' }))] as Array<{ uscc: string; grade: string; penalties: Array<{ decisionNumber: string }> }>;
+      const members = [...data.aaa.nodes.map((m: { uscc: string }) => ({ uscc: m.uscc, grade: 'AAA' })), ...data.aa.nodes.map((m: { uscc: string }) => ({ uscc: m.uscc, grade: 'AA' }))];
       return members.flatMap((m) => {
-        const grade = m.grade;
-        if (!t.grades.includes(grade)) return [];
+        if (!t.grades.includes(m.grade)) return [];
         const tickets = complained.get(m.uscc)?.tickets ?? 0;
-        const penalties = m.penalties ?? [];
+        const penalty = penalised.has(m.uscc);
         const worst = tickets > 0 && tickets >= cut;
-        if (penalties.length === 0 && !worst) return [];
-        const why = [penalties.length ? `有${penalties.length}项公示中的环保处罚` : '', worst ? `近${t.complaintWindowDays}天投诉${tickets}件，居本区最差的${Math.round(t.worstShare * 100)}%` : ''].filter(Boolean);
-        return [{ uscc: m.uscc, facts: `信用等级${grade}，但${why.join('，')}。`, evidence: [ev('grade', grade), ev('penalties', penalties.map((p) => p.decisionNumber).join(', ')), ev('complaints', tickets), ev('worstDecileFrom', cut)] }];
+        if (!penalty && !worst) return [];
+        const why = [penalty ? '有公示中的环保处罚' : '', worst ? `近${t.complaintWindowDays}天投诉${tickets}件，居本区最差的${Math.round(t.worstShare * 100)}%` : ''].filter(Boolean);
+        return [{ uscc: m.uscc, facts: `信用等级${m.grade}，但${why.join('，')}。`, evidence: [ev('grade', m.grade), ev('publicisedPenalty', penalty ? 'yes' : 'no'), ev('complaints', tickets), ev('worstDecileFrom', cut)] }];
       });
     },
   },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq, notInArray, sql } from 'drizzle-orm';
-import { completeUscc, DISTRICTS, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { addDays, completeUscc, DISTRICTS, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectEmissionsDatabase } from './db';
 import { generateEmissionsSeed, insertEmissionsSeed } from './db/seed';
@@ -504,6 +504,32 @@ describe('cross-check signals', () => {
   afterAll(async () => {
     await database.db.delete(machines).where(eq(machines.uscc, fixtureUscc));
     await database.db.delete(solventLedger).where(eq(solventLedger.uscc, fixtureUscc));
+  });
+
+  it('lists the district\'s operators with a penalty publicised today, within the caller\'s scope', async () => {
+    // Two hand-made decisions in the home district: one publicised until next month, one expired yesterday.
+    const penalty = (uscc: string, until: string) => ({
+      id: `${uscc}-P1`, uscc, district: home, decisionNumber: `杭环罚〔2026〕${uscc.slice(-3)}号`, decided: '2026-01-05', violation: '测试',
+      fineYuan: 10000, publicityFrom: '2026-01-10', publicityUntil: until, source: 'fixture', updatedAt: '2026-11-01T00:00:00Z',
+    });
+    const [current, lapsed] = [completeUscc('91330106MA9XPEN01'), completeUscc('91330106MA9XPEN02')];
+    await database.db.insert(penalties).values([penalty(current, addDays(today, 30)), penalty(lapsed, addDays(today, -1))]);
+    try {
+      const expected = [...new Set([...seed.penalties.filter((p) => p.district === home && p.publicityUntil >= today).map((p) => p.uscc), current])].sort();
+      const result = await run('query($d: String!) { publicisedPenaltyKeys(district: $d) }', { d: home });
+      expect(result.errors).toBeUndefined();
+      const keys = (result.data as { publicisedPenaltyKeys: string[] }).publicisedPenaltyKeys;
+      expect(keys).toEqual(expected);
+      expect(keys).toContain(current);
+      expect(keys).not.toContain(lapsed);
+      // A district caller of another district sees none of them; a bad code is refused.
+      const other = await server.execute('query($d: String!) { publicisedPenaltyKeys(district: $d) }', { d: home }, caller('environment', away, ALL_FULL));
+      expect((other.data as { publicisedPenaltyKeys: string[] }).publicisedPenaltyKeys).toEqual([]);
+      const bad = await run('query { publicisedPenaltyKeys(district: "330104") }');
+      expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'district' });
+    } finally {
+      await database.db.delete(penalties).where(inArray(penalties.uscc, [current, lapsed]));
+    }
   });
 
   const MACHINE_USE = `query($d: String!, $since: Date!, $e: MachineEnclosure) { machineUse(district: $d, since: $since, enclosure: $e) {

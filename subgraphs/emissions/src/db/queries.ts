@@ -403,3 +403,13 @@ export async function solventUse(db: EmissionsDb, options: { district: string; f
     .having(and(sql`${garments} > 0`, options.minGramsPerKg === null ? undefined : sql`${gramsPerKg} > ${options.minGramsPerKg}::float8`))
     .orderBy(desc(gramsPerKg), asc(solventLedger.uscc));
 }
+
+/** 相互比对: the operators of a district with a penalty still publicised, within the caller's penalties scope. */
+export async function publicisedPenaltyKeys(db: EmissionsDb, options: { district: string; scope: RowScope }): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ uscc: penalties.uscc })
+    .from(penalties)
+    .where(and(eq(penalties.district, options.district), sql`${penalties.publicityUntil} >= current_date`, inScope(penalties, options.scope)))
+    .orderBy(asc(penalties.uscc));
+  return rows.map((r) => r.uscc);
+}

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput, CATALOGUE } from '@xiran/auth';
 import { district, optionalDistrict, requestedFields, requireDistrict } from '@xiran/subgraph-kit';
 import type { EmissionsContext } from '../context';
-import { emissionStatistics, machineUse, solventUse } from '../db/queries';
+import { emissionStatistics, machineUse, publicisedPenaltyKeys, solventUse } from '../db/queries';
 import type { MachineRow } from '../db/schema';
 
 export const Query = {
@@ -28,5 +28,10 @@ export const Query = {
     const minGramsPerKg = args.minGramsPerKg ?? null;
     if (minGramsPerKg !== null && !(minGramsPerKg >= 0)) throw badUserInput('minGramsPerKg', 'must be 0 or more');
     return solventUse(ctx.db, { district: code, from: args.from, minGramsPerKg, scope: ctx.scopes.inspections });
+  },
+
+  /** 相互比对: who in the district has a penalty publicised today. */
+  async publicisedPenaltyKeys(_: unknown, args: { district: string }, ctx: EmissionsContext) {
+    return publicisedPenaltyKeys(ctx.db, { district: requireDistrict('district', args.district), scope: ctx.scopes.penalties });
   },
 };
