@@ -212,6 +212,13 @@ describe('相互比对: each rule trips once, and is seen only with every group 
     // statistics sees no rule, so no count either.
     const blind = await graphql(stack.gatewayUrl, '{ crossCheckRuns(first: 1) { open new resolved byRule { rule } } }', {}, await bearer(keys, { agency: 'statistics' }));
     expect(blind.data!.crossCheckRuns).toEqual([{ open: 0, new: 0, resolved: 0, byRule: [] }]);
+    // 商务局's admin runs it on demand; a reader may not.
+    const RUN = 'mutation { runCrossCheck { open new resolved } }';
+    const refused = await graphql(stack.gatewayUrl, RUN, {}, await bearer(keys, { agency: 'commerce' }));
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const ran = await graphql(stack.gatewayUrl, RUN, {}, await bearer(keys, { agency: 'commerce', roles: ['admin'] }));
+    expect(ran.errors).toBeUndefined();
+    expect(ran.data!.runCrossCheck).toEqual({ open: RULES.length, new: 0, resolved: 0 });
   });
 });
 
