@@ -98,7 +98,8 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     description: '已注销或吊销的经营者仍在缴纳社保、有未办结投诉或近期采购溶剂',
     descriptionEn: 'A deregistered or revoked operator still pays social insurance, has open complaints or recent solvent purchases',
     severity: 'HIGH',
-    groups: ['registration', 'socialInsuranceStatus', 'complaintSummary', 'inspections'],
+    // Insured staff (insuredUnitKeys) reads the headcount and the payment status alike.
+    groups: ['registration', 'insuredHeadcount', 'socialInsuranceStatus', 'complaintSummary', 'inspections'],
     actingAgency: 'market',
     leadType: 'UNLICENSED',
     // The signals come from what other rules fetch anyway (the district's complaint tallies and its
