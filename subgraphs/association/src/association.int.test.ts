@@ -7,6 +7,7 @@ import { CREDIT_GRADES } from './db/queries';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, SCORE_DIMENSIONS } from './db/seed';
 import { addWorkingDays, DEFAULT_FEEDBACK_WORKING_DAYS, feedbackWorkingDays, LEAD_AGENCY, todayInShanghai } from './lead-routing';
 import { createAssociationServer } from './server';
+import { leads } from './db/schema';
 import {
   defaultGrantRows,
   effectiveGrants,
@@ -1058,6 +1059,22 @@ describe('联动: leads reported by any agency, handled by the regulator routed 
     await refused(marketUploaderHere, REPORT, { i: { ...facts, district: '330108', type: 'PRICE' } }, 'FORBIDDEN', 'input.district');
     const here = (await ok(marketUploaderHere, REPORT, { i: { ...facts, type: 'PRICE' } })).reportLead;
     expect(here).toMatchObject({ reportedByAgency: 'market', routedAgency: 'market', history: [{ actorSub: 'market-uploader-330106', actorDistrict: D }] });
+  });
+
+  it('moves on a lead about an operator whose early pilot code fails the check (only the patch is new input)', async () => {
+    // A registry holds such codes (a flag, not an error): a lead about one must not get stuck.
+    const valid = completeUscc('91330106MA9XPXLT1');
+    const pilot = `${valid.slice(0, 17)}${valid[17] === '0' ? '1' : '0'}`;
+    expect(checkUscc(pilot)).toMatchObject({ ok: true, checkDigitValid: false });
+    const id = 'L20260101PILOT001';
+    await linkDatabase.db.insert(leads).values({
+      id, uscc: pilot, district: D, type: 'VOC', facts: '试点期代码的经营者', evidence: '巡查记录', routedAgency: 'environment', routedDistrict: D,
+      copyToCommerce: true, reportedOn: '2026-01-01', feedbackDue: '2026-01-22', status: 'REPORTED', source: 'fixture', reportedByAgency: 'association',
+    });
+    const accepted = (await ok(environmentUploaderHere, ACCEPT, { i: { id } })).acceptLead;
+    expect(accepted).toMatchObject({ id, uscc: pilot, status: 'ACCEPTED' });
+    // A new report with such a code is still refused: new input must carry a valid code.
+    await refused(associationUploader, REPORT, { i: { uscc: pilot, district: D, type: 'VOC', facts: '新线索', evidence: '无' } }, 'BAD_USER_INPUT', 'input.uscc');
   });
 
   it('an imported leads file enters the history at the status it gives, once per change', async () => {

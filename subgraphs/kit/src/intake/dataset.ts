@@ -229,10 +229,20 @@ export interface RecordProblem {
  * Validates a whole record against the dataset and the writer's district: every problem, not
  * just the first, so that a report can list them all.
  */
-export function validateRecord(dataset: DatasetDefinition, input: Record<string, unknown>, writer: Writer): { record: Record<string, ParsedValue>; problems: RecordProblem[] } {
+export function validateRecord(
+  dataset: DatasetDefinition,
+  input: Record<string, unknown>,
+  writer: Writer,
+  /** Columns taken as they are stored (a patch keeps them): legacy values, such as a pilot uscc whose check fails, stay writable. */
+  stored: ReadonlySet<string> = new Set(),
+): { record: Record<string, ParsedValue>; problems: RecordProblem[] } {
   const record: Record<string, ParsedValue> = {};
   const problems: RecordProblem[] = [];
   for (const column of dataset.columns) {
+    if (stored.has(column.key)) {
+      record[column.key] = (input[column.key] ?? null) as ParsedValue;
+      continue;
+    }
     const parsed = parseValue(column, input[column.key]);
     if (parsed.ok) record[column.key] = parsed.value;
     else problems.push({ key: column.key, header: column.headers[0], reason: parsed.reason });

@@ -26,10 +26,11 @@ export async function uploadRecords(
   inputs: ReadonlyArray<Record<string, unknown>>,
   writer: Writer,
   field = 'input',
+  stored: ReadonlySet<string> = new Set(),
 ): Promise<{ batch: ImportBatchRow; records: Array<Record<string, ParsedValue>> }> {
   const records = inputs.map((input, index) => {
     const path = inputs.length > 1 ? `${field}[${index}]` : field;
-    const { record, problems } = validateRecord(dataset, input, writer);
+    const { record, problems } = validateRecord(dataset, input, writer, stored);
     const outside = problems.find((p) => p.key === 'district' && writer.district && p.reason.includes('outside your district'));
     if (outside) throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: `${path}.district` });
     const problem = problems[0];
@@ -58,7 +59,8 @@ export async function uploadRecords(
 
 /**
  * Changes some fields of one stored record (route a complaint, close a lead, ...): the stored
- * record with `patch` over it goes through uploadRecords, so it is validated whole.
+ * record with `patch` over it goes through uploadRecords; the patched fields are validated as input,
+ * the record's cross-field checks run on the whole.
  */
 export async function patchRecord(
   db: Database,
@@ -79,6 +81,9 @@ export async function patchRecord(
   }
   const base = Object.fromEntries(dataset.columns.map((c) => [c.key, current[c.key]]));
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-  const { batch, records } = await uploadRecords(db, intake, dataset, [{ ...base, ...defined }], writer, field);
+  // Only what the patch changes is validated as new input; the rest is the stored record as it is
+  // (checked across fields all the same), so a record holding a legacy value can still be moved on.
+  const kept = new Set(dataset.columns.map((c) => c.key).filter((key) => !(key in defined)));
+  const { batch, records } = await uploadRecords(db, intake, dataset, [{ ...base, ...defined }], writer, field, kept);
   return { batch, record: records[0]! };
 }
