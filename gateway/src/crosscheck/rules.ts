@@ -50,7 +50,6 @@ export interface CrossCheckRuleDefinition {
   evaluate(data: Record<string, any>, context: RuleContext): RuleFinding[];
 }
 
-const LIVE = new Set(['ACTIVE', 'MOVED_OUT']);
 const DEAD_LABEL: Record<string, string> = { REVOKED: '吊销', DEREGISTERED: '注销' };
 const ev = (label: string, value: unknown) => ({ label, value: String(value) });
 type Tally = { uscc: string; tickets: number; open?: number };
@@ -65,22 +64,28 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
     groups: ['registration', 'outlets', 'complaintSummary'],
     actingAgency: 'market',
     leadType: 'UNLICENSED',
+    // Key lists joined here rather than an entity look-up per complained-about operator: the
+    // district's live registrations, its 注销 / 吊销 ones, and the complaint tallies other rules share.
     query: `query UnregisteredOperation($district: String!, $from: Date!, $deadAfter: String) {
-      complained: complainedOperators(district: $district, from: $from) { uscc tickets operator { status } }
+      complained: complainedOperators(district: $district, from: $from) { uscc tickets open }
+      live: operatorKeys(filter: { district: $district, statusIn: [ACTIVE, MOVED_OUT] })
+      closed: operatorKeys(filter: { district: $district, statusIn: [REVOKED, DEREGISTERED] })
       dead: operators(first: 1000, after: $deadAfter, filter: { district: $district, statusIn: [REVOKED, DEREGISTERED], hasOpenOutlets: true }) {
         nodes { uscc status deregistered outlets { id status } } pageInfo { hasNextPage endCursor } }
     }`,
     variables: ({ district, today, thresholds }) => ({ district, from: addDays(today, -thresholds.UNREGISTERED_OPERATION.complaintWindowDays) }),
     paged: ['dead'],
     evaluate(data, { thresholds }) {
+      const live = new Set<string>(data.live);
+      const closed = new Set<string>(data.closed);
       const found = new Map<string, RuleFinding>();
-      for (const row of data.complained as Array<Tally & { operator: { status: string } | null }>) {
-        if (row.operator && LIVE.has(row.operator.status)) continue;
-        const state = row.operator ? `登记状态为${DEAD_LABEL[row.operator.status] ?? row.operator.status}` : '无登记信息';
+      for (const row of data.complained as Tally[]) {
+        if (live.has(row.uscc)) continue;
+        const state = closed.has(row.uscc) ? '在本区已注销或吊销' : '在本区无登记信息';
         found.set(row.uscc, {
           uscc: row.uscc,
           facts: `近${thresholds.UNREGISTERED_OPERATION.complaintWindowDays}天有${row.tickets}件投诉指向该经营者，但其${state}。`,
-          evidence: [ev('registration', row.operator?.status ?? 'NONE'), ev('complaints', row.tickets)],
+          evidence: [ev('registration', closed.has(row.uscc) ? 'REVOKED_OR_DEREGISTERED' : 'NONE'), ev('complaints', row.tickets)],
         });
       }
       for (const op of data.dead.nodes as Array<{ uscc: string; status: string; deregistered: string | null; outlets: Array<{ id: string; status: string }> }>) {
@@ -243,7 +248,7 @@ export const RULES: readonly CrossCheckRuleDefinition[] = [
       aaa: members(first: 1000, after: $aaaAfter, filter: { district: $district, grade: AAA }) { nodes { uscc } pageInfo { hasNextPage endCursor } }
       aa: members(first: 1000, after: $aaAfter, filter: { district: $district, grade: AA }) { nodes { uscc } pageInfo { hasNextPage endCursor } }
       penalised: publicisedPenaltyKeys(district: $district)
-      complained: complainedOperators(district: $district, from: $from) { uscc tickets }
+      complained: complainedOperators(district: $district, from: $from) { uscc tickets open }
     }`,
     variables: ({ district, today, thresholds }) => ({ district, from: addDays(today, -thresholds.GRADE_CONTRADICTS_RECORD.complaintWindowDays) }),
     paged: ['aaa', 'aa'],
