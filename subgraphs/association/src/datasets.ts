@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
 import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
 import { ROUTED_AGENCIES } from './lead-routing';
 import { recordImportedStatuses } from './db/lead-history';
+import { leadCondition, leadScopeOf, restricts } from './db/lead-scope';
 
 type Problems = Array<{ column: string; reason: string }>;
 
@@ -63,6 +65,11 @@ export const membershipsDataset: DatasetDefinition = {
 };
 
 export const leadsDataset: DatasetDefinition = {
+  // A lead's changes are seen by whoever may see the lead now (a reporter too): the lead decides.
+  changeScope: (auth, recordKey) => {
+    const scope = leadScopeOf(auth);
+    return restricts(scope) ? sql`exists (select 1 from ${leads} where ${leads.id} = ${recordKey} and ${leadCondition(scope)})` : undefined;
+  },
   // A file's new and changed leads join the 办理记录 at the status it gives them, in the import's transaction.
   afterImport: async (tx, batch) => {
     await recordImportedStatuses(tx, batch.id, batch.writer, batch.at);

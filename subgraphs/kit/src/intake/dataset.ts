@@ -1,5 +1,6 @@
-import { boolean, timestamp, varchar, type PgTable } from 'drizzle-orm/pg-core';
-import type { Agency, GroupId, Level } from '@xiran/auth';
+import type { SQL } from 'drizzle-orm';
+import { boolean, timestamp, varchar, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
+import type { Agency, GroupId, Level, SubgraphAuth } from '@xiran/auth';
 import { ABOLISHED_DISTRICTS, isDistrictCode } from '@xiran/auth';
 import { checkUscc } from '../uscc';
 import type { Database } from '../database';
@@ -65,6 +66,12 @@ export interface DatasetDefinition {
    * extend), run in the import's transaction after the merge: all of it lands, or none of it.
    */
   afterImport?: (tx: Database, batch: { id: string; at: string; writer: Writer }) => Promise<void>;
+  /**
+   * Which change-log entries of the dataset a caller may read, when the records themselves decide
+   * (e.g. a lead is also its reporter's); given the log's record-key column. Default: the caller's
+   * row scope of `group` over the log's district, handler and uscc.
+   */
+  changeScope?: (auth: SubgraphAuth, recordKey: SQL | PgColumn) => SQL | undefined;
   /** Keys that must name a stored record of another table (checked in the database, per row). */
   references?: ReadonlyArray<{ key: string; table: PgTable; column: string; reason: string }>;
 }

@@ -87,10 +87,12 @@ export async function changePage(db: Database, options: IntakeOptions, dataset: 
   const { limit, afterKey } = pageWindow(args.first ?? 100, args.after);
   const afterSeq = afterKey === null ? null : Number(afterKey);
   if (afterSeq !== null && !Number.isSafeInteger(afterSeq)) throw badUserInput('after', 'is not a cursor returned by this API');
-  const scope = scopeCondition(
-    { district: changeLog.district, handler: changeLog.handler, uscc: changeLog.uscc, members: options.memberScope ? membersOf(options.memberScope) : undefined },
-    rowScope(auth, dataset.group),
-  );
+  const scope = dataset.changeScope
+    ? dataset.changeScope(auth, changeLog.recordKey)
+    : scopeCondition(
+        { district: changeLog.district, handler: changeLog.handler, uscc: changeLog.uscc, members: options.memberScope ? membersOf(options.memberScope) : undefined },
+        rowScope(auth, dataset.group),
+      );
   const rows = await db
     .select()
     .from(changeLog)
