@@ -56,10 +56,6 @@ export class CrossCheckEngine {
     private readonly today: () => string,
   ) {}
 
-  async evaluate(district: string, rules: readonly CrossCheckRuleDefinition[]): Promise<Finding[]> {
-    return (await this.evaluateEach(district, rules)).flat();
-  }
-
   /** The findings of each rule, in the order of `rules`. */
   async evaluateEach(district: string, rules: readonly CrossCheckRuleDefinition[]): Promise<Finding[][]> {
     if (rules.length === 0) return [];
@@ -95,10 +91,6 @@ export class CrossCheckEngine {
       found.push(rule.evaluate(data, context).map((finding) => ({ ...finding, id: findingId(rule.id, district, finding.uscc), rule, district })));
     }
     return found;
-  }
-
-  async evaluateRule(rule: CrossCheckRuleDefinition, district: string): Promise<Finding[]> {
-    return this.evaluate(district, [rule]);
   }
 
   private async run(name: string, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {

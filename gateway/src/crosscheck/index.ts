@@ -19,7 +19,6 @@ export const CROSSCHECK_PRINCIPAL: Principal = { sub: 'system:crosscheck', agenc
 
 export interface CrossCheck {
   schema: ReturnType<typeof crossCheckSchema>;
-  engine: CrossCheckEngine;
   store: CrossCheckStore;
   /** Every rule over every district, recorded (the scheduled run). */
   runAll(): ReturnType<CrossCheckStore['recordRun']>;
@@ -69,7 +68,6 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
   let timer: NodeJS.Timeout | undefined;
   return {
     schema: crossCheckSchema({ findings, store, executeAs: options.executeAs, membersOf, runAll }),
-    engine,
     store,
     runAll,
     start(minutes) {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkUscc, completeUscc, DISTRICTS, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { checkUscc, completeUscc, DISTRICTS, todayInShanghai, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { CREDIT_GRADES } from './db/queries';
 import { FEEDBACK_DAYS, generateAssociationSeed, insertAssociationSeed, SCORE_DIMENSIONS } from './db/seed';
-import { addWorkingDays, DEFAULT_FEEDBACK_WORKING_DAYS, feedbackWorkingDays, LEAD_AGENCY, todayInShanghai } from './lead-routing';
+import { addWorkingDays, DEFAULT_FEEDBACK_WORKING_DAYS, feedbackWorkingDays, LEAD_AGENCY } from './lead-routing';
 import { createAssociationServer } from './server';
 import { leads } from './db/schema';
 import {

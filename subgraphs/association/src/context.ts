@@ -1,9 +1,8 @@
 import type { SubgraphAuth } from '@xiran/auth';
-import { rowScope, selectionLoader } from '@xiran/subgraph-kit';
+import { rowScope, selectionLoader, todayInShanghai } from '@xiran/subgraph-kit';
 import { leadHistories } from './db/lead-history';
 import { leadScopeOf } from './db/lead-scope';
 import { leadsById, operatorsByUscc, type AssociationDb, type AssociationScopes } from './db/queries';
-import { todayInShanghai } from './lead-routing';
 
 /** Per-request context: fresh DataLoaders and the caller's row scopes, nothing shared across callers. */
 export function createContext(db: AssociationDb, auth: SubgraphAuth) {

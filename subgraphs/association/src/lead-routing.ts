@@ -66,11 +66,6 @@ export function addWorkingDays(from: string, days: number): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Today's date in Asia/Shanghai (UTC+8 all year), whatever the server's time zone. */
-export function todayInShanghai(now: Date = new Date()): string {
-  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
-}
-
 /** A new lead id: `L`, the day reported (yyyymmdd), and 8 random hex digits. */
 export function newLeadId(reportedOn: string): string {
   return `L${reportedOn.replaceAll('-', '')}${randomBytes(4).toString('hex').toUpperCase()}`;

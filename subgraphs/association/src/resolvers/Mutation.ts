@@ -1,13 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { badUserInput, forbidden } from '@xiran/auth';
-import { importResolver, parseValue, patchRecord, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
+import { importResolver, parseValue, patchRecord, todayInShanghai, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
 import { insertLeadEvent } from '../db/lead-history';
 import { leadCondition } from '../db/lead-scope';
 import { leads, memberships, type CreditGradeValue, type LeadRow, type LeadStatus, type MembershipRow } from '../db/schema';
-import { newLeadId, routeLead, todayInShanghai } from '../lead-routing';
+import { newLeadId, routeLead } from '../lead-routing';
 import { assertHandler, assertLeadTransition } from '../lead-workflow';
 import { memberNumberError } from '../member-numbers';
 
