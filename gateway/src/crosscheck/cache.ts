@@ -29,9 +29,19 @@ export class FindingsCache {
     private readonly today: () => string,
   ) {}
 
+  /**
+   * Concurrent callers share one read of the mark (Operator.findings over a list spanning districts
+   * asks once per district at the same moment): a mark read while they start is as good as their own.
+   */
+  private reading: Promise<string> | undefined;
+  private currentMark(): Promise<string> {
+    this.reading ??= this.watermark().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
   /** The findings of each rule, in the order of `rules`; `fresh` recomputes whatever the mark says. */
   async evaluateEach(district: string, rules: readonly CrossCheckRuleDefinition[], options: { fresh?: boolean } = {}): Promise<Finding[][]> {
-    const mark = `${this.today()}|${await this.watermark()}`;
+    const mark = `${this.today()}|${await this.currentMark()}`;
     const key = (rule: CrossCheckRuleDefinition) => `${district}:${rule.id}`;
     const stale = options.fresh ? [...rules] : rules.filter((rule) => this.entries.get(key(rule))?.mark !== mark);
     if (stale.length > 0) {
