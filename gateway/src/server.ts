@@ -6,7 +6,6 @@ import type { ExecutionResult } from 'graphql';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
@@ -25,6 +24,7 @@ import type { HttpSubgraphName } from '@xiran/schema';
 import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
+import { sandboxWithOfflineLink } from './sandbox-landing-page';
 import { checkSubgraphs } from './health';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
@@ -90,8 +90,8 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      // Apollo Sandbox, embedded from Apollo's CDN; /graphiql serves an offline IDE.
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // Apollo Sandbox, embedded from Apollo's CDN, under a plain link to the offline IDE (/graphiql).
+      sandboxWithOfflineLink(),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
       ApolloServerPluginCacheControlDisabled(),
     ],
