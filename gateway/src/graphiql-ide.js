@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   const h = React.createElement;
-  const { useEditorContext, useExecutionContext } = GraphiQL.React;
+  const { useEditorContext, useExecutionContext, useSchemaContext } = GraphiQL.React;
   const config = JSON.parse(document.getElementById('xiran-ide-config').textContent);
   const TOKEN_KEY = 'xiran:token';
 
@@ -29,6 +29,8 @@
   }
 
   let token = localStorage.getItem(TOKEN_KEY) || '';
+  /** The token GraphiQL's schema was last fetched with (it fetches once by itself, on load). */
+  let introspectedWith = token;
   const baseFetcher = GraphiQL.createFetcher({ url: new URL('./graphql', window.location.href).toString() });
   /** Every request carries the bar's token; an Authorization header typed in a tab's Headers wins. */
   const fetcher = (params, options) =>
@@ -39,6 +41,16 @@
 
   function TokenInput() {
     const [value, setValue] = React.useState(token);
+    const schema = useSchemaContext({ nonNull: true });
+    // The schema (Docs, completion) is fetched with the token: fetch it again when the token changes.
+    React.useEffect(() => {
+      if (value === introspectedWith) return;
+      const timer = setTimeout(() => {
+        introspectedWith = value;
+        schema.introspect();
+      }, 300);
+      return () => clearTimeout(timer);
+    }, [value]);
     const save = (text) => {
       token = cleanToken(text);
       if (token) localStorage.setItem(TOKEN_KEY, token);
@@ -55,7 +67,7 @@
         title: 'Paste a token from `npm run token` or your identity provider; kept in this browser.',
       }),
       h('span', { className: 'xiran-ide-caller', 'data-testid': 'caller' }, describeToken(value)),
-      value ? h('button', { type: 'button', onClick: () => save(''), title: 'Forget the token in this browser' }, '清除 · Clear') : null,
+      value ? h('button', { type: 'button', onClick: () => save(''), title: 'Clear: forget the token in this browser' }, '清除') : null,
     );
   }
 
@@ -79,7 +91,7 @@
       else if (index !== editor.activeTabIndex) editor.changeTab(index);
       setPending(true);
     };
-    return h('button', { type: 'button', onClick: open, title: 'Run myAccess: the field groups your token may read' }, '我能读什么 · What may I read');
+    return h('button', { type: 'button', onClick: open, title: 'Run myAccess: the field groups your token may read' }, '我能读什么? What may I read');
   }
 
   function Bar() {

@@ -37,10 +37,10 @@ const PAGE = `<!doctype html>
   <style>
     body { margin: 0; height: 100vh; }
     #graphiql { height: 100vh; }
-    .xiran-ide-bar { display: flex; gap: 0.5em; align-items: center; font-size: 0.85em; }
-    .xiran-ide-bar input { width: 16em; font: inherit; padding: 0.2em 0.4em; }
-    .xiran-ide-bar button { font: inherit; padding: 0.2em 0.6em; cursor: pointer; }
-    .xiran-ide-caller { white-space: nowrap; opacity: 0.75; }
+    .xiran-ide-bar { display: flex; gap: 0.4em; align-items: center; font-size: 13px; white-space: nowrap; }
+    .xiran-ide-bar input { width: 9em; font: inherit; padding: 0.2em 0.4em; }
+    .xiran-ide-bar button { font: inherit; padding: 0.2em 0.5em; cursor: pointer; }
+    .xiran-ide-caller { max-width: 14em; overflow: hidden; text-overflow: ellipsis; opacity: 0.75; }
   </style>
 </head>
 <body>
