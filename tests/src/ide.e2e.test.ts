@@ -68,7 +68,9 @@ async function result(): Promise<any> {
 
 describe('GraphiQL at /graphiql, in Chromium', () => {
   it('opens offline with the README operations as tabs', async () => {
-    await page.goto(`${origin}/graphiql`);
+    // With a trailing slash the page's relative URLs would miss: it redirects to /graphiql.
+    await page.goto(`${origin}/graphiql/`);
+    expect(new URL(page.url()).pathname).toBe('/graphiql');
     await page.locator('.graphiql-container').waitFor();
     const tabs = await page.locator('.graphiql-tab').allInnerTexts();
     expect(tabs.map((t) => t.trim())).toEqual(['OneOperator', 'Operators', 'Statistics', 'MyAccess', 'Catalogue']);
@@ -144,6 +146,8 @@ describe('Apollo Sandbox at /graphql without Apollo\'s CDN', () => {
     await page.goto(`${origin}/graphql`, { waitUntil: 'domcontentloaded' });
     const link = page.getByRole('link', { name: /graphiql/i });
     await expect(link.isVisible()).resolves.toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}sandbox-offline.png` });
     await link.click();
     await page.locator('.graphiql-container').waitFor();
     expect(new URL(page.url()).pathname).toBe('/graphiql');
