@@ -33,11 +33,12 @@
   let introspectedWith = token;
   const baseFetcher = GraphiQL.createFetcher({ url: new URL('./graphql', window.location.href).toString() });
   /** Every request carries the bar's token; an Authorization header typed in a tab's Headers wins. */
-  const fetcher = (params, options) =>
-    baseFetcher(params, {
-      ...options,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(options && options.headers) },
-    });
+  const fetcher = (params, options) => {
+    const typed = (options && options.headers) || {};
+    const ownAuthorization = Object.keys(typed).some((name) => name.toLowerCase() === 'authorization');
+    const headers = token && !ownAuthorization ? { ...typed, Authorization: `Bearer ${token}` } : typed;
+    return baseFetcher(params, { ...options, headers });
+  };
 
   function TokenInput() {
     const [value, setValue] = React.useState(token);
