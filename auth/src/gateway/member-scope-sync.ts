@@ -13,6 +13,9 @@ export const MEMBER_SCOPE_PATH = '/internal/member-scope';
 /** The audit entry kind of a widening of MEMBERS scope (an admission or a reactivation). */
 export const SCOPE_CHANGE = 'SCOPE_CHANGE';
 
+/** A subgraph that does not answer within this long fails the sync (a membership write's answer waits for it). */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 const SYSTEM: Principal = { sub: MEMBER_SYNC_SUBJECT, agency: 'association', level: 'city', district: null, roles: ['reader'] };
 
 /** What made a sync run: a membership write through the gateway (its caller and request), or the schedule. */
@@ -63,6 +66,7 @@ export function useMemberScopeSync(options: {
       });
       const response = await fetch(options.associationUrl, {
         method: 'POST',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: token },
         body: JSON.stringify({
           // A member the latest full list left out keeps its ACTIVE status but is no member any more.
@@ -80,7 +84,7 @@ export function useMemberScopeSync(options: {
 
   /** The list a subgraph holds now. */
   async function readScope(subgraph: string, url: string): Promise<Set<string>> {
-    const response = await fetch(new URL(MEMBER_SCOPE_PATH, url), { headers: { [SUBGRAPH_TOKEN_HEADER]: await token(subgraph) } });
+    const response = await fetch(new URL(MEMBER_SCOPE_PATH, url), { headers: { [SUBGRAPH_TOKEN_HEADER]: await token(subgraph) }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`member scope read from ${subgraph}: HTTP ${response.status}`);
     return new Set(((await response.json()) as { usccs: string[] }).usccs);
   }
@@ -127,6 +131,7 @@ export function useMemberScopeSync(options: {
     for (const [subgraph, url] of targets) {
       const response = await fetch(new URL(MEMBER_SCOPE_PATH, url), {
         method: 'POST',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: await token(subgraph) },
         body: JSON.stringify({ usccs }),
       });
