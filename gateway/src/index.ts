@@ -1,5 +1,4 @@
-import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
-import { MEMBER_SCOPE_SUBGRAPHS } from '@xiran/schema';
+import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants } from '@xiran/auth';
 import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig } from './config';
 import { connectGatewayDatabase } from './database';
@@ -18,21 +17,16 @@ const audit = new AuditTrail(database.db);
 const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
 const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
-const memberSync = useMemberScopeSync({
-  keys: gatewayKeys,
-  associationUrl: config.subgraphUrls.association,
-  targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
-});
 const url = await server.listen();
 server.crossCheck.start(crossCheckInterval());
 // The subgraphs may start after the gateway: keep trying on the schedule rather than failing.
-void memberSync.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
+void server.memberScope.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
-    memberSync.stop();
+    server.memberScope.stop();
     stopCheckpoints();
     void server
       .stop()

@@ -19,8 +19,10 @@ import {
   catalogueSchema,
   type AuditTrail,
   type PgGrantSource,
+  useMemberScopeSync,
+  type MemberScopeSync,
 } from '@xiran/auth';
-import type { HttpSubgraphName } from '@xiran/schema';
+import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
@@ -28,11 +30,14 @@ import { sandboxWithOfflineLink } from './sandbox-landing-page';
 import { checkSubgraphs } from './health';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
+import { useMemberScopeRefresh } from './member-scope';
 
 export interface GatewayServer {
   app: express.Express;
   /** 相互比对 (its schedule is started by the caller: index.ts, tests). */
   crossCheck: CrossCheck;
+  /** MEMBERS scope: the association's member list copied to the subgraphs (its schedule is started by the caller). */
+  memberScope: MemberScopeSync;
   httpServer: http.Server;
   /** Loads the supergraph, starts Apollo and listens (port 0: a free port). Returns the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -64,6 +69,13 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     return response.body.singleResult as ExecutionResult;
   };
   const crossCheck = createCrossCheck({ executeAs, grants: security.grants, database: security.database });
+  const memberScope = useMemberScopeSync({
+    keys: security.gatewayKeys,
+    associationUrl: config.subgraphUrls.association,
+    targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
+    audit: security.audit,
+    grants: security.grants,
+  });
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(
     new ApolloGateway({
@@ -94,6 +106,8 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       sandboxWithOfflineLink(),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
       ApolloServerPluginCacheControlDisabled(),
+      // An admission widens MEMBERS scope at once, recorded (SCOPE_CHANGE) before the answer leaves.
+      useMemberScopeRefresh(memberScope),
     ],
   }));
 
@@ -107,6 +121,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   return {
     app,
     crossCheck,
+    memberScope,
     httpServer,
     async listen(port = config.port, host = config.host) {
       if (!started) {
@@ -122,6 +137,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     },
     async stop() {
       crossCheck.stop();
+      memberScope.stop();
       if (started) await apollo.stop();
     },
   };

@@ -259,7 +259,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Lead', 'id', 'type', 'facts', 'evidence', 'routedAgency', 'routedDistrict', 'copyToCommerce', 'reportedOn', 'feedbackDue', 'status',
         'feedback', 'feedbackOn', 'uscc', 'district', 'operator', ...ROW),
       'ChangeFeed.leads',
-      ...on('Lead', 'reportedByAgency', 'overdue', 'history'),
+      ...on('Lead', 'reportedByAgency', 'overdue', 'history', 'groups'),
       ...on('LeadEvent', 'at', 'action', 'fromStatus', 'actorSub', 'actorAgency', 'actorDistrict', 'note'),
       ...on('Query', 'leads', 'overdueLeads'),
       ...on('LeadConnection', 'nodes', 'totalCount', 'pageInfo'),

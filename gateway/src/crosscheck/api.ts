@@ -176,6 +176,9 @@ export function crossCheckSchema(options: CrossCheckApiOptions) {
                 type: rule.leadType,
                 facts: args.facts ?? `【相互比对 ${rule.id}】${finding.facts}`,
                 evidence: args.evidence ?? finding.evidence.map((e) => `${e.label}: ${e.value}`).join('; '),
+                // The lead repeats the finding: it carries the rule's groups, so that its text is
+                // read only by those who could read the finding.
+                groups: rule.groups,
               },
             });
             const error = result.errors?.[0];

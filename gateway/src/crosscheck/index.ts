@@ -43,7 +43,7 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
     const members = new Set<string>();
     let after: string | null = null;
     for (;;) {
-      const result = await executeAsSystem('query Members($district: String!, $after: String) { members(first: 1000, after: $after, filter: { district: $district, status: ACTIVE }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }', { district, after });
+      const result = await executeAsSystem('query Members($district: String!, $after: String) { members(first: 1000, after: $after, filter: { district: $district, status: ACTIVE, present: true }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }', { district, after });
       if (result.errors?.length || !result.data) throw new Error(`members of ${district}: ${JSON.stringify(result.errors)}`);
       const page = (result.data as { members: { nodes: Array<{ uscc: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }).members;
       for (const node of page.nodes) members.add(node.uscc);

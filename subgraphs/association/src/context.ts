@@ -1,5 +1,6 @@
 import type { SubgraphAuth } from '@xiran/auth';
 import { rowScope, selectionLoader, todayInShanghai } from '@xiran/subgraph-kit';
+import { activeMembersAmong } from './db/active-members';
 import { leadHistories } from './db/lead-history';
 import { leadScopeOf } from './db/lead-scope';
 import { leadsById, operatorsByUscc, type AssociationDb, type AssociationScopes } from './db/queries';
@@ -23,6 +24,8 @@ export function createContext(db: AssociationDb, auth: SubgraphAuth) {
       lead: selectionLoader((keys) => leadsById(db, keys, scopes.leads)),
       // Every Lead.history of a request in one statement (leads of a page, of operators, of entities).
       leadHistory: selectionLoader((keys) => leadHistories(db, keys)),
+      // Whether a lead's operator is an active member, asked only when a MEMBERS grant decides its text.
+      activeMember: selectionLoader((keys) => activeMembersAmong(db, keys)),
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
 import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
 import { ROUTED_AGENCIES } from './lead-routing';
 import { recordImportedStatuses } from './db/lead-history';
+import { widenImportedLeadGroups } from './db/lead-groups';
 import { leadCondition, leadScopeOf, restricts } from './db/lead-scope';
 
 type Problems = Array<{ column: string; reason: string }>;
@@ -73,7 +74,18 @@ export const leadsDataset: DatasetDefinition = {
   // A file's new and changed leads join the 办理记录 at the status it gives them, in the import's transaction.
   afterImport: async (tx, batch) => {
     await recordImportedStatuses(tx, batch.id, batch.writer, batch.at);
+    await widenImportedLeadGroups(tx, batch.id);
   },
+  // A leads file is the association's record of its own reports: it may add leads and correct
+  // what it observed (type, operator, facts, evidence, day reported), never what the platform and
+  // the regulator decided. On a stored lead the routing, copy and deadline stay as first set, and
+  // once a regulator has acted (no longer REPORTED) its status, feedback and feedback day too.
+  importKeeps: [
+    { columns: ['routedAgency', 'routedDistrict', 'copyToCommerce', 'feedbackDue'] },
+    { columns: ['status', 'feedback', 'feedbackOn'], when: (stored) => sql`${stored('status')} <> 'REPORTED'` },
+  ],
+  // Another agency's report is its own words: the association's files never rewrite it.
+  importOwnerColumn: 'reportedByAgency',
   name: 'leads',
   department: 'association',
   group: 'leads',

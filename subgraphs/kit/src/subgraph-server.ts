@@ -84,6 +84,22 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
 
   if (options.memberScope) {
     const table = options.memberScope;
+    // The list as replicated now: the sync compares it with the association's before pushing, so
+    // that each widening of MEMBERS scope is in the audit trail before it applies.
+    app.get(MEMBER_SCOPE_PATH, async (req, res) => {
+      try {
+        const auth = await authentication.authenticate(req.headers);
+        if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
+        const rows = await options.database.db.select({ uscc: table.uscc }).from(table);
+        res.json({ usccs: rows.map((r) => r.uscc) });
+      } catch (error) {
+        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
+        else {
+          console.error(`[${options.name}] member scope`, error);
+          res.status(500).json({ error: 'internal' });
+        }
+      }
+    });
     // The gateway's scheduled push of the association's member list (see useMemberScopeSync).
     app.post(MEMBER_SCOPE_PATH, express.json({ limit: '5mb' }), async (req, res) => {
       try {

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
+import type { HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import type { CrossCheck } from '@xiran/gateway/crosscheck';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { AuditTrail, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
+import { AuditTrail, PgGrantSource, seedDefaultGrants, type MemberScopeSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 
@@ -35,6 +35,8 @@ export interface Stack {
   grants: PgGrantSource;
   audit: AuditTrail;
   crossCheck: CrossCheck;
+  /** MEMBERS scope's copy of the member list (synced at start, after membership writes, on a schedule). */
+  memberScope: MemberScopeSync;
   stop(): Promise<void>;
 }
 
@@ -51,14 +53,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gateway: GatewayServer | undefined;
   let gatewayDatabase: ServiceDatabase | undefined;
   let grants: PgGrantSource | undefined;
-  let memberSync: ReturnType<typeof useMemberScopeSync> | undefined;
   let audit: AuditTrail | undefined;
   let stopCheckpoints: (() => void) | undefined;
   // Every step runs even if an earlier one fails, so no pool outlives the stack.
   const stop = async () => {
     const steps: Array<() => unknown> = [
       () => stopCheckpoints?.(),
-      () => memberSync?.stop(),
       () => grants?.stop(),
       () => gateway?.stop(),
       () => audit?.drain(),
@@ -104,14 +104,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
     gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
-    memberSync = useMemberScopeSync({
-      keys: options.keys.gatewayKeys,
-      associationUrl: subgraphUrls.association,
-      targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
-    });
-    await memberSync.start();
+    await gateway.memberScope.start();
     gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, stop };
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, memberScope: gateway.memberScope, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -67,6 +67,8 @@ export interface MemberFilter {
   grade?: CreditGradeValue | null;
   district?: string | null;
   status?: MembershipRow['status'] | null;
+  /** Whether the latest member list holds the member (MEMBERS scope: ACTIVE and present). */
+  present?: boolean | null;
 }
 
 /** `json_build_object('key', expr, ...)` over our own keys (never input), hence `sql.raw`. */
@@ -173,12 +175,13 @@ export async function leadsById(db: AssociationDb, keys: readonly string[], scop
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-function filterCondition(table: { uscc: PgColumn; grade: PgColumn; district: PgColumn; status: PgColumn }, filter: MemberFilter, scope: RowScope): SQL | undefined {
+function filterCondition(table: { uscc: PgColumn; grade: PgColumn; district: PgColumn; status: PgColumn; present: PgColumn }, filter: MemberFilter, scope: RowScope): SQL | undefined {
   return and(
     membershipScope(table, scope),
     filter.grade ? eq(table.grade, filter.grade) : undefined,
     filter.district ? eq(table.district, filter.district) : undefined,
     filter.status ? eq(table.status, filter.status) : undefined,
+    filter.present == null ? undefined : eq(table.present, filter.present),
   );
 }
 

@@ -113,6 +113,12 @@ export const leads = association.table(
     reportedByAgency: varchar('reported_by_agency', { length: 20 }).notNull().default('association'),
     /** The reporting caller (token `sub`); null for leads from files or the seed. */
     reportedBySub: text('reported_by_sub'),
+    /**
+     * The field groups whose data the lead cites (see lead-groups.ts): a caller reads `facts` and
+     * `evidence` only while holding every one of them. Not a dataset column either: set by
+     * reportLead, and by an import only ever widened (a file cannot drop a group a finding gave).
+     */
+    groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
     ...intakeColumns(),
   },
   (t) => [

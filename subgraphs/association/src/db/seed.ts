@@ -14,6 +14,7 @@ import {
 } from './schema';
 import { seedLeadEvents } from './seed-lead-events';
 import { LEAD_AGENCY } from '../lead-routing';
+import { LEAD_TYPE_GROUPS } from '../lead-groups';
 
 export interface AssociationSeed {
   memberships: NewMembershipRow[];
@@ -292,6 +293,8 @@ export function generateAssociationSeed(world: SeedOperator[], options: SeedOpti
         feedbackOn: closed ? minDate(asOf, addDays(reportedOn, random() < 0.8 ? intBetween(random, 5, FEEDBACK_DAYS) : intBetween(random, FEEDBACK_DAYS + 1, 60))) : null,
         source,
         updatedAt,
+        // The association's own reports: the groups of their type.
+        groups: [...LEAD_TYPE_GROUPS[type]],
       });
       seed.leadEvents.push(...seedLeadEvents(seed.leads.at(-1)!, asOf));
     }

@@ -1,12 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { badUserInput, forbidden } from '@xiran/auth';
+import { badUserInput, forbidden, GROUP_IDS, type GroupId } from '@xiran/auth';
 import { importResolver, parseValue, patchRecord, todayInShanghai, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
 import { insertLeadEvent } from '../db/lead-history';
 import { leadCondition } from '../db/lead-scope';
 import { leads, memberships, type CreditGradeValue, type LeadRow, type LeadStatus, type MembershipRow } from '../db/schema';
+import { reportGroups } from '../lead-groups';
 import { newLeadId, routeLead } from '../lead-routing';
 import { assertHandler, assertLeadTransition } from '../lead-workflow';
 import { memberNumberError } from '../member-numbers';
@@ -37,6 +38,7 @@ interface LeadInput {
   type: LeadRow['type'];
   facts: string;
   evidence: string;
+  groups?: string[] | null;
   reportedOn?: string | null;
 }
 
@@ -99,6 +101,19 @@ async function moveLead(ctx: AssociationContext, input: LeadActionInput, to: Lea
     await insertLeadEvent(tx, { leadId: id, at: new Date().toISOString(), action: to, fromStatus: current.status, actor: writer, note });
   });
   return id;
+}
+
+/**
+ * The groups a report names besides its agency's own: known ones, each held by the reporter (a
+ * lead cites only data its reporter may read; AGGREGATE is statistics, not a record to cite).
+ */
+function citedGroups(named: readonly string[], auth: AssociationContext['auth']): GroupId[] {
+  return named.map((group, i) => {
+    if (!GROUP_IDS.includes(group as GroupId)) throw badUserInput(`input.groups[${i}]`, `${JSON.stringify(group)} is not a field group`);
+    const scope = auth.grants.get(group as GroupId)?.scope;
+    if (!scope || scope === 'AGGREGATE') throw forbidden(`A lead cites only data its reporter may read: you hold no grant of ${group} that opens its records.`, { field: `input.groups[${i}]`, group });
+    return group as GroupId;
+  });
 }
 
 /** The memberships dataset's grade columns, as CreditGradeInput names them. */
@@ -164,7 +179,8 @@ export const Mutation = {
   },
 
   async reportLead(_: unknown, args: { input: LeadInput }, ctx: AssociationContext) {
-    const { reportedOn: given, ...input } = args.input;
+    const { reportedOn: given, groups: named, ...input } = args.input;
+    const cited = citedGroups(named ?? [], ctx.auth);
     // The day reported decides the deadline, so it is validated before the lead is routed.
     const reportedOnColumn = leadsDataset.columns.find((c) => c.key === 'reportedOn')!;
     const reportedOn = parseValue(reportedOnColumn, given ?? todayInShanghai());
@@ -179,8 +195,10 @@ export const Mutation = {
       const { batch } = await uploadRecords(tx, INTAKE.intake, leadsDataset, [lead], writer);
       // A fresh random id that is already taken would overwrite another lead: refuse (and roll back).
       if (batch.newRows === 0) throw badUserInput('input', `the new lead's id ${id} was drawn twice; report the lead again`);
-      // The reporter is not a dataset column, so that no upload or import ever rewrites it: set once, here.
-      await tx.update(leads).set({ reportedByAgency: writer.agency, reportedBySub: writer.sub }).where(eq(leads.id, id));
+      // The reporter and the groups cited are not dataset columns, so that no upload or import ever
+      // rewrites them: set once, here.
+      const groups = reportGroups(writer.agency, input.type, cited);
+      await tx.update(leads).set({ reportedByAgency: writer.agency, reportedBySub: writer.sub, groups }).where(eq(leads.id, id));
       await insertLeadEvent(tx, { leadId: id, at: new Date().toISOString(), action: 'REPORTED', fromStatus: null, actor: writer, note: null });
     });
     return ctx.loaders.lead([]).load(id);

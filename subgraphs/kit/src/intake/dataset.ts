@@ -72,6 +72,18 @@ export interface DatasetDefinition {
    * row scope of `group` over the log's district, handler and uscc.
    */
   changeScope?: (auth: SubgraphAuth, recordKey: SQL | PgColumn) => SQL | undefined;
+  /**
+   * What an import (定期更新, not an upload) may not change on a record already stored, because
+   * another writer owns it (a regulator's status and feedback on a lead): each rule's columns keep
+   * their stored values, where `when` (SQL over the stored row's columns) holds, or always. A new
+   * record takes the file's values.
+   */
+  importKeeps?: ReadonlyArray<{ columns: readonly string[]; when?: (stored: (key: string) => SQL) => SQL }>;
+  /**
+   * The column naming the agency a stored record belongs to (not a dataset column): an import
+   * changes only records of the importing agency; a line naming another's is refused.
+   */
+  importOwnerColumn?: string;
   /** Keys that must name a stored record of another table (checked in the database, per row). */
   references?: ReadonlyArray<{ key: string; table: PgTable; column: string; reason: string }>;
 }

@@ -207,6 +207,7 @@ export async function importCsv(
         at: startedAt,
         writer,
         markAbsent: dataset.mode === 'SNAPSHOT',
+        asImport: true,
       });
       if (merged.rejections.length > 0) {
         throw new RejectionRollback(merged.rejections.map((r) => ({ line: r.line, column: headerOf.get(r.column) ?? r.column, reason: r.reason })));

@@ -27,6 +27,8 @@ export interface MergeOptions {
   writer: Writer;
   /** Mark rows the records do not list as absent (full snapshots only; within the writer's district). */
   markAbsent: boolean;
+  /** An import (定期更新): the dataset's importKeeps and importOwnerColumn apply. */
+  asImport?: boolean;
 }
 
 /**
@@ -155,7 +157,24 @@ async function mergeStaged(
       order by s.xiran_line limit 1000`);
     for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
   }
+  if (options.asImport && dataset.importOwnerColumn) {
+    const owner = ident(getTableColumnName(dataset, dataset.importOwnerColumn));
+    const found = await tx.execute<{ line: number; key: string }>(sql`
+      select s.xiran_line as line, concat_ws('/', ${recordKeySql}) as key
+      from ${stage} s join ${table} t on ${joinOn}
+      where t.${owner} is distinct from ${options.writer.agency}
+      order by s.xiran_line limit 1000`);
+    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: dataset.key[0]!, reason: `${row.key} is another agency's record; an import changes only your agency's own` });
+  }
   if (rejections.length > 0) return { counts: emptyCounts(stagedRows), rejections };
+  // What another writer owns of a stored record stays as stored: the staged values are replaced by
+  // the stored ones before the comparison, so they neither count as a change nor are written.
+  for (const keep of options.asImport ? (dataset.importKeeps ?? []) : []) {
+    const stored = (key: string) => sql`t.${ident(names.get(key) ?? getTableColumnName(dataset, key))}`;
+    await tx.execute(sql`
+      update ${stage} s set ${sql.join(keep.columns.map((key) => sql`${ident(names.get(key)!)} = ${stored(key)}`), sql`, `)}
+      from ${table} t where ${joinOn}${keep.when ? sql` and (${keep.when(stored)})` : sql``}`);
+  }
 
   const valueColumns = columns.filter((c) => !keyColumns.includes(c));
   const changedFields = sql.join(
@@ -238,6 +257,13 @@ async function mergeStaged(
     },
     rejections: [],
   };
+}
+
+/** The SQL name of a column of the dataset's table, by its drizzle key. */
+function getTableColumnName(dataset: DatasetDefinition, key: string): string {
+  const column = (getTableColumns(dataset.table) as Record<string, PgColumn>)[key];
+  if (!column) throw new Error(`${dataset.name}: ${key} is not a column of its table`);
+  return column.name;
 }
 
 function emptyCounts(rows: number): MergeCounts {

@@ -1,0 +1,1 @@
+ALTER TABLE "association"."leads" ADD COLUMN "groups" text[] DEFAULT '{}'::text[] NOT NULL;
