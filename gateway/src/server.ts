@@ -10,7 +10,10 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
+  ErrorCode,
   maskError,
+  shieldSubgraphSchema,
+  useDocumentLimits,
   SignedDataSource,
   useAuthentication,
   useAuthorization,
@@ -26,6 +29,7 @@ import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { checkSubgraphs } from './health';
+import { useExpensiveOperationLimit } from './rate-limits';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
 
@@ -53,7 +57,8 @@ export interface GatewaySecurity {
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
 export function createGatewayServer(config: GatewayConfig, security: GatewaySecurity): GatewayServer {
-  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit });
+  const { limits } = config;
+  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit, limits });
   // The cross-check queries this gateway itself (as its system principal, or as the caller for a
   // lead): through Apollo, so planning, enforcement and the audit trail apply to it like to anyone.
   let apolloServer: ApolloServer<AuthorizedContext> | undefined;
@@ -68,12 +73,17 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   const gateway = useAuthorization(
     new ApolloGateway({
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+      // A query plan names subgraphs and the fields the gateway adds: never sent to a caller
+      // (Apollo's default sends it on a request header whenever NODE_ENV is not production).
+      __exposeQueryPlanExperimental: false,
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
+      // The two graphs served inside the gateway get the second layer the HTTP subgraphs have:
+      // the catalogue enforced again per field (graphql-shield) on the gateway's own context.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database))
+          ? new LocalGraphQLDataSource(shieldSubgraphSchema(catalogueSchema(security.grants, security.database)))
           : name === 'crosscheck'
-            ? new LocalGraphQLDataSource(crossCheck.schema)
+            ? new LocalGraphQLDataSource(shieldSubgraphSchema(crossCheck.schema))
             : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
     { audit: security.audit },
@@ -87,9 +97,14 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Counted by the parser itself, so an oversized document is refused before it is built.
+    parseOptions: { maxTokens: limits.document.tokens },
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Before planning or filtering: size of the operation, then the caller's expensive ones.
+      useDocumentLimits(limits.document),
+      useExpensiveOperationLimit({ perWindow: limits.expensive, windowSeconds: limits.windowSeconds }),
       // Apollo Sandbox, embedded from Apollo's CDN; /graphiql serves an offline IDE.
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
@@ -111,7 +126,12 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     async listen(port = config.port, host = config.host) {
       if (!started) {
         await apollo.start();
-        app.use('/graphql', express.json({ limit: '48mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body) }) }));
+        app.use(
+          '/graphql',
+          express.json({ limit: limits.bodyBytes }),
+          expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body, req.ip ?? req.socket.remoteAddress) }) }),
+        );
+        app.use(bodyErrors);
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -122,7 +142,23 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     },
     async stop() {
       crossCheck.stop();
+      authentication.stop();
       if (started) await apollo.stop();
     },
   };
 }
+
+/**
+ * A body the JSON parser refused (too large: BODY_LIMIT; not JSON), answered in GraphQL's shape
+ * with a code rather than express's HTML page. Nothing was parsed, so nothing is audited.
+ */
+const bodyErrors: express.ErrorRequestHandler = (error, _req, res, next) => {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: `The request body is larger than the gateway accepts (${(error as { limit?: number }).limit} bytes; BODY_LIMIT).`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+  } else if (type === 'entity.parse.failed') {
+    res.status(400).json({ errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+  } else {
+    next(error);
+  }
+};
