@@ -17,10 +17,10 @@ export interface DocumentLimits {
 }
 
 /**
- * Generous for the platform's own operations: GraphiQL's introspection query (depth 13, with its
+ * Generous for the platform's own operations: GraphiQL's introspection query (depth 15, with its
  * nested `ofType`), the cross-check engine's fused query, the tests' full selections.
  */
-export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = { depth: 15, aliases: 100, rootFields: 30, expansion: 5000, tokens: 10_000 };
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = { depth: 20, aliases: 100, rootFields: 30, expansion: 5000, tokens: 10_000 };
 
 export interface DocumentSize {
   depth: number;
