@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ExecutionResult } from 'graphql';
-import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -12,7 +12,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import {
   ErrorCode,
   maskError,
-  shieldSubgraphSchema,
   useDocumentLimits,
   SignedDataSource,
   useAuthentication,
@@ -30,6 +29,9 @@ import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { checkSubgraphs } from './health';
 import { useExpensiveOperationLimit } from './rate-limits';
+import { localDataSource } from './local-graphs';
+
+export { localDataSource };
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
 
@@ -77,13 +79,11 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       // (Apollo's default sends it on a request header whenever NODE_ENV is not production).
       __exposeQueryPlanExperimental: false,
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
-      // The two graphs served inside the gateway get the second layer the HTTP subgraphs have:
-      // the catalogue enforced again per field (graphql-shield) on the gateway's own context.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? new LocalGraphQLDataSource(shieldSubgraphSchema(catalogueSchema(security.grants, security.database)))
+          ? localDataSource(catalogueSchema(security.grants, security.database))
           : name === 'crosscheck'
-            ? new LocalGraphQLDataSource(shieldSubgraphSchema(crossCheck.schema))
+            ? localDataSource(crossCheck.schema)
             : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
     { audit: security.audit },

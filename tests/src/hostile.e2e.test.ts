@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { getIntrospectionQuery } from 'graphql';
-import { DEFAULT_DOCUMENT_LIMITS, DEV_JWT_SECRET, signCallerToken } from '@xiran/auth';
+import { DEFAULT_DOCUMENT_LIMITS, defaultGrantRows, DEV_JWT_SECRET, effectiveGrants, signCallerToken, type Principal } from '@xiran/auth';
+import { localDataSource } from '@xiran/gateway/server';
 import type { TestDatabases } from '@xiran/subgraph-kit';
 import type { Stack } from './stack/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
@@ -173,6 +174,28 @@ describe('the gateway cannot be flooded', () => {
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(result.errors?.[0]?.message).toContain('system:');
+  });
+});
+
+describe('the gateway-local graphs have a second layer', () => {
+  const run = (principal: Principal | null) =>
+    localDataSource(stack.crossCheck.schema).process({
+      request: { query: 'mutation Run { runCrossCheck { id } }' },
+      context: principal ? { auth: { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 'second-layer' } } : {},
+    } as never);
+
+  it('refuses runCrossCheck to a reader, and to no caller at all, even when asked past the field filter', async () => {
+    for (const principal of [{ sub: 'hostile-reader', agency: 'commerce', level: 'city', district: null, roles: ['reader'] } satisfies Principal, null]) {
+      const result = await run(principal);
+      expect(result.data ?? null).toBeNull();
+      expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('runs it for commerce\'s admin', async () => {
+    const result = await run({ sub: 'hostile-admin', agency: 'commerce', level: 'city', district: null, roles: ['admin'] });
+    expect(result.errors).toBeUndefined();
+    expect((result.data as { runCrossCheck: { id: string } }).runCrossCheck.id).toBeTruthy();
   });
 });
 
