@@ -8,7 +8,7 @@ function size(query: string) {
 }
 
 /** 22 fragments, each spreading the next one twice: 1 KB of text, 4 million fields inlined. */
-export function doublingDocument(fragments = 22): string {
+function doublingDocument(fragments = 22): string {
   let text = 'query Doubling { operator(uscc: "91330106MA27XXXX0X") { ...F0 } }\n';
   for (let i = 0; i < fragments; i++) text += `fragment F${i} on Operator { ${i < fragments - 1 ? `...F${i + 1} ...F${i + 1}` : 'name'} }\n`;
   return text;

@@ -8,7 +8,7 @@ const schema = buildSchema(`
   type Operator { uscc: String! name: String status: String secret: String }
 `);
 const decide = (coordinate: string): FieldDecision =>
-  coordinate === 'Operator.secret' ? { allowed: false, group: 'g2' as never, reason: 'NO_GRANT' } as FieldDecision : ({ allowed: true, group: 'g1' as never } as FieldDecision);
+  coordinate === 'Operator.secret' ? { allowed: false, group: 'g2' as never, reason: 'NO_GRANT' } : { allowed: true, group: 'g1' as never, grant: null };
 
 function refusal(run: () => unknown): GraphQLError {
   try {
