@@ -14,6 +14,12 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The audit trail cannot be written, so no data is released. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** The operation exceeds a document limit (depth, aliases, root fields, fragment expansion, tokens). */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** The request body is larger than the gateway accepts (BODY_LIMIT). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** Too many requests of one kind from one caller (or, unauthenticated, one address) in a window. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Anything unexpected; the message is generic and the details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -38,6 +44,16 @@ export function auditUnavailable(): GraphQLError {
   return new GraphQLError('The audit trail is unavailable; no data was released.', {
     extensions: { code: ErrorCode.AUDIT_UNAVAILABLE },
   });
+}
+
+/** Refused before planning; `extensions.limit` names the limit, `maximum` its value. HTTP 400. */
+export function queryTooComplex(message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extra, http: { status: 400 } } });
+}
+
+/** `retryAfter`: seconds until the caller's bucket holds a token again (also the Retry-After header). */
+export function rateLimited(message: string, retryAfter: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } } });
 }
 
 /** Codes that a server may pass through to the caller unchanged; anything else is masked. */

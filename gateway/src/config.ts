@@ -1,5 +1,20 @@
 import { resolve } from 'node:path';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from '@xiran/auth';
 import { defaultSubgraphUrl, HTTP_SUBGRAPHS, SUPERGRAPH_PATH, type HttpSubgraphName } from '@xiran/schema';
+
+/** What one request may cost the gateway before it is refused. */
+export interface GatewayLimits {
+  /** Depth, aliases, root fields, fragment expansion, tokens (GRAPHQL_MAX_*). */
+  document: DocumentLimits;
+  /** Largest JSON body on /graphql, in bytes (BODY_LIMIT). */
+  bodyBytes: number;
+  /** Refused (unauthenticated) requests per address and window, beyond which RATE_LIMITED (RATE_LIMIT_UNAUTHENTICATED). */
+  unauthenticated: number;
+  /** `crossCheck(fresh: true)`, `runCrossCheck` and imports per caller and window; 0: no limit (RATE_LIMIT_EXPENSIVE). */
+  expensive: number;
+  /** The window of both rate limits and of the aggregated UNAUTHENTICATED audit entries (RATE_LIMIT_WINDOW_SECONDS). */
+  windowSeconds: number;
+}
 
 export interface GatewayConfig {
   host: string;
@@ -8,12 +23,48 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** Where each subgraph listens (`<NAME>_URL`, default http://127.0.0.1:400N/graphql). */
   subgraphUrls: Record<HttpSubgraphName, string>;
+  limits: GatewayLimits;
 }
 
 export class GatewayConfigError extends Error {}
 
 function envName(name: string): string {
   return `${name.toUpperCase().replace(/-/g, '_')}_URL`;
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new GatewayConfigError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** `1mb`, `512kb`, `1048576`: bytes (binary units, like express's own `limit`). */
+function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!match || Number(match[1]) < 1) throw new GatewayConfigError(`${name} must be a size such as 1mb, 512kb or 1048576, got ${JSON.stringify(raw)}`);
+  return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+}
+
+/** The limits, from GRAPHQL_MAX_*, BODY_LIMIT and RATE_LIMIT_* (defaults in the README's variable table). */
+export function readGatewayLimits(env: NodeJS.ProcessEnv = process.env): GatewayLimits {
+  const d = DEFAULT_DOCUMENT_LIMITS;
+  return {
+    document: {
+      depth: count(env, 'GRAPHQL_MAX_DEPTH', d.depth),
+      aliases: count(env, 'GRAPHQL_MAX_ALIASES', d.aliases, 0),
+      rootFields: count(env, 'GRAPHQL_MAX_ROOT_FIELDS', d.rootFields),
+      expansion: count(env, 'GRAPHQL_MAX_EXPANSION', d.expansion),
+      tokens: count(env, 'GRAPHQL_MAX_TOKENS', d.tokens),
+    },
+    bodyBytes: byteSize(env, 'BODY_LIMIT', 1024 * 1024),
+    unauthenticated: count(env, 'RATE_LIMIT_UNAUTHENTICATED', 30),
+    expensive: count(env, 'RATE_LIMIT_EXPENSIVE', 10, 0),
+    windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
+  };
 }
 
 /** Reads the gateway's configuration once, failing fast with the variable's name. */
@@ -31,5 +82,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port,
     supergraphPath: resolve(env.SUPERGRAPH_PATH || SUPERGRAPH_PATH),
     subgraphUrls,
+    limits: readGatewayLimits(env),
   };
 }

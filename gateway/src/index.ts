@@ -1,12 +1,17 @@
 import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants } from '@xiran/auth';
 import { readServiceConfig } from '@xiran/subgraph-kit';
-import { readGatewayConfig } from './config';
+import { readGatewayConfig, type GatewayConfig } from './config';
+import { assertProductionReady, exitOnConfigError } from './production';
 import { connectGatewayDatabase } from './database';
 import { createGatewayServer } from './server';
 import { crossCheckInterval } from './crosscheck';
 import { describeSecurity } from './security-notice';
 
-const config = readGatewayConfig();
+let config!: GatewayConfig;
+exitOnConfigError(() => {
+  assertProductionReady(process.env, ['GATEWAY_DATABASE_URL', 'DATABASE_URL']);
+  config = readGatewayConfig();
+});
 const callerKeys = await loadCallerKeys();
 const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: true });
 console.log(describeSecurity(callerKeys, gatewayKeys));

@@ -3,13 +3,15 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ExecutionResult } from 'graphql';
-import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
+  ErrorCode,
   maskError,
+  useDocumentLimits,
   SignedDataSource,
   useAuthentication,
   useAuthorization,
@@ -28,9 +30,13 @@ import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { sandboxWithOfflineLink } from './sandbox-landing-page';
 import { checkSubgraphs } from './health';
+import { useExpensiveOperationLimit } from './rate-limits';
+import { localDataSource } from './local-graphs';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
 import { useMemberScopeRefresh } from './member-scope';
+
+export { localDataSource };
 
 export interface GatewayServer {
   app: express.Express;
@@ -58,7 +64,8 @@ export interface GatewaySecurity {
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
 export function createGatewayServer(config: GatewayConfig, security: GatewaySecurity): GatewayServer {
-  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit });
+  const { limits } = config;
+  const authentication = useAuthentication({ keys: security.callerKeys, grants: security.grants, audit: security.audit, limits });
   // The cross-check queries this gateway itself (as its system principal, or as the caller for a
   // lead): through Apollo, so planning, enforcement and the audit trail apply to it like to anyone.
   let apolloServer: ApolloServer<AuthorizedContext> | undefined;
@@ -80,12 +87,15 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   const gateway = useAuthorization(
     new ApolloGateway({
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+      // A query plan names subgraphs and the fields the gateway adds: never sent to a caller
+      // (Apollo's default sends it on a request header whenever NODE_ENV is not production).
+      __exposeQueryPlanExperimental: false,
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database))
+          ? localDataSource(catalogueSchema(security.grants, security.database))
           : name === 'crosscheck'
-            ? new LocalGraphQLDataSource(crossCheck.schema)
+            ? localDataSource(crossCheck.schema)
             : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
     }),
     { audit: security.audit },
@@ -99,9 +109,14 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Counted by the parser itself, so an oversized document is refused before it is built.
+    parseOptions: { maxTokens: limits.document.tokens },
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Before planning or filtering: size of the operation, then the caller's expensive ones.
+      useDocumentLimits(limits.document),
+      useExpensiveOperationLimit({ perWindow: limits.expensive, windowSeconds: limits.windowSeconds }),
       // Apollo Sandbox, embedded from Apollo's CDN, under a plain link to the offline IDE (/graphiql).
       sandboxWithOfflineLink(),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
@@ -126,7 +141,12 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     async listen(port = config.port, host = config.host) {
       if (!started) {
         await apollo.start();
-        app.use('/graphql', express.json({ limit: '48mb' }), expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body) }) }));
+        app.use(
+          '/graphql',
+          express.json({ limit: limits.bodyBytes }),
+          expressMiddleware(apollo, { context: async ({ req }) => ({ auth: await authentication.authenticate(req.headers, req.body, req.ip ?? req.socket.remoteAddress) }) }),
+        );
+        app.use(bodyErrors);
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -138,7 +158,23 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     async stop() {
       crossCheck.stop();
       memberScope.stop();
+      authentication.stop();
       if (started) await apollo.stop();
     },
   };
 }
+
+/**
+ * A body the JSON parser refused (too large: BODY_LIMIT; not JSON), answered in GraphQL's shape
+ * with a code rather than express's HTML page. Nothing was parsed, so nothing is audited.
+ */
+const bodyErrors: express.ErrorRequestHandler = (error, _req, res, next) => {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: `The request body is larger than the gateway accepts (${(error as { limit?: number }).limit} bytes; BODY_LIMIT).`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+  } else if (type === 'entity.parse.failed') {
+    res.status(400).json({ errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+  } else {
+    next(error);
+  }
+};

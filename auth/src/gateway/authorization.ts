@@ -3,7 +3,7 @@ import { Kind, print, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
 import { AUDIT_ROOT_FIELDS, type GroupId } from '../catalogue/groups';
-import { applyRefusals, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
+import { applyRefusals, assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';
 import { auditUnavailable } from '../errors';
@@ -29,10 +29,16 @@ export interface AuthorizedContext {
  */
 export function useAuthorization(gateway: GatewayInterface, options: { audit: AuditTrail; catalogue?: Catalogue }): GatewayInterface {
   const catalogue = options.catalogue ?? CATALOGUE;
+  // Checked once per loaded schema: one with an interface or a union is answered with no data.
+  const filterable = new WeakSet<object>();
   const wrap = (executor: GatewayExecutor): GatewayExecutor => async (requestContext) => {
     const context = requestContext.context as Partial<AuthorizedContext>;
     const schema = requestContext.schema;
     if (!context.auth) throw new Error('Authorization needs an authenticated context');
+    if (!filterable.has(schema)) {
+      assertFilterableSchema(schema);
+      filterable.add(schema);
+    }
     const grants = context.auth.grants;
     const askedHash = operationHash(requestContext.source, requestContext.request.variables);
     const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants, context.auth!.principal));

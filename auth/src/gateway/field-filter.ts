@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
   GraphQLError,
   getNamedType,
+  isAbstractType,
+  isIntrospectionType,
   isObjectType,
   Kind,
   type DocumentNode,
@@ -13,7 +16,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { FieldDecision } from '../catalogue/catalogue';
-import { forbidden } from '../errors';
+import { badUserInput, forbidden } from '../errors';
 import type { GroupId } from '../catalogue/groups';
 
 /** A field taken out of the operation: where it was asked for and why it was refused. */
@@ -30,8 +33,18 @@ export interface DisclosureNode {
   fields: Map<string, { group: GroupId | null; child?: DisclosureNode }>;
 }
 
-/** Alias of the operator key added to every selection that can carry one (for the audit trail). */
-export const KEY_ALIAS = '__xiran_key';
+/**
+ * Names the gateway adds to an operation begin with `__`, which a caller's alias or fragment name
+ * may not (refused with BAD_USER_INPUT): a caller cannot answer in the gateway's place.
+ */
+export const RESERVED_PREFIX = '__';
+
+/**
+ * Alias of the operator key added to every selection that can carry one (for the audit trail).
+ * Reserved, and besides unguessable (a suffix drawn at start-up), so that the attribution of an
+ * answer never depends on what the caller selected.
+ */
+export const KEY_ALIAS = `__xiran_key_${randomBytes(6).toString('hex')}`;
 const KEY_FIELDS = ['uscc', 'operatorUscc'];
 
 export interface FilteredOperation {
@@ -46,7 +59,24 @@ export interface FilteredOperation {
 }
 
 /** Placeholder kept where every field of a selection was refused (a selection cannot be empty). */
-export const PLACEHOLDER = '__xiran_refused';
+export const PLACEHOLDER = `__xiran_refused_${randomBytes(6).toString('hex')}`;
+
+function reservedName(what: 'alias' | 'fragment name', name: string): GraphQLError {
+  return badUserInput(what === 'alias' ? 'alias' : 'fragment', `${JSON.stringify(name)}: names beginning with "${RESERVED_PREFIX}" are reserved for the gateway`, {
+    http: { status: 400 },
+  });
+}
+
+/**
+ * The filter reads object types only; an interface or a union would let a field through unread.
+ * A schema that has one (outside introspection) is refused when the gateway loads it.
+ */
+export function assertFilterableSchema(schema: GraphQLSchema): void {
+  const abstract = Object.values(schema.getTypeMap()).filter((type) => isAbstractType(type) && !isIntrospectionType(type));
+  if (abstract.length > 0) {
+    throw new Error(`The field filter does not handle interfaces or unions (${abstract.map((t) => t.name).join(', ')}): extend it before serving such a schema`);
+  }
+}
 
 /**
  * Removes from an operation every field the caller may not read, before any subgraph is asked.
@@ -64,6 +94,7 @@ export function filterOperation(
   const fragments = Object.fromEntries(
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
+  for (const name of Object.keys(fragments)) if (name.startsWith(RESERVED_PREFIX)) throw reservedName('fragment name', name);
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!root) throw new Error(`The schema has no ${operation.operation} type`);
   const removed: RemovedField[] = [];
@@ -104,9 +135,11 @@ export function filterOperation(
 
   const filterField = (field: FieldNode, parent: GraphQLObjectType, path: string[], node: DisclosureNode): FieldNode | null => {
     const name = field.name.value;
+    if (field.alias?.value.startsWith(RESERVED_PREFIX)) throw reservedName('alias', field.alias.value);
     const key = field.alias?.value ?? name;
     // Introspection is open to every authenticated caller: the schema and the catalogue are public.
-    if (name.startsWith('__')) return field;
+    // Its fragments (GraphiQL's FullType, TypeRef…) are inlined too: the filtered document has none.
+    if (name.startsWith('__')) return field.selectionSet ? { ...field, selectionSet: inlineSet(field.selectionSet) } : field;
     const coordinate = `${parent.name}.${name}`;
     const decision = decide(coordinate);
     if (!decision.allowed) {
@@ -120,10 +153,31 @@ export function filterOperation(
     if (!field.selectionSet) return field;
     const definition = parent.getFields()[name];
     const type = definition ? getNamedType(definition.type) : undefined;
-    if (!isObjectType(type)) return field;
+    // Fail closed: a selection on a type the filter cannot read (an interface, a union) is refused.
+    if (!isObjectType(type)) throw new Error(`The field filter cannot read the selection of ${coordinate} (type ${type?.name ?? 'unknown'})`);
     entry.child ??= { fields: new Map() };
     return { ...field, selectionSet: filterSet(field.selectionSet, type, [...path, key], entry.child) };
   };
+
+  // Inside introspection nothing is filtered: fragments become inline fragments (each inlined once
+  // and shared; the expansion is bounded before, by useDocumentLimits), aliases are still checked.
+  const inlined = new Map<string, SelectionSetNode>();
+  const inlineSet = (set: SelectionSetNode): SelectionSetNode => ({
+    ...set,
+    selections: set.selections.flatMap((selection): SelectionNode[] => {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.alias?.value.startsWith(RESERVED_PREFIX)) throw reservedName('alias', selection.alias.value);
+        return [selection.selectionSet ? { ...selection, selectionSet: inlineSet(selection.selectionSet) } : selection];
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) return [{ ...selection, selectionSet: inlineSet(selection.selectionSet) }];
+      const fragment = fragments[selection.name.value];
+      if (!fragment) return [];
+      changed = true;
+      let body = inlined.get(fragment.name.value);
+      if (!body) inlined.set(fragment.name.value, (body = inlineSet(fragment.selectionSet)));
+      return [{ kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: selection.directives, selectionSet: body }];
+    }),
+  });
 
   const tree: DisclosureNode = { fields: new Map() };
   const filtered: OperationDefinitionNode = { ...operation, selectionSet: filterSet(operation.selectionSet, root, [], tree) };

@@ -4,6 +4,8 @@ import { HTTP_SUBGRAPHS } from '@xiran/schema';
 import { loadCallerKeys, loadGatewayKeys } from '@xiran/auth';
 import { describeSecurity } from '@xiran/gateway/security-notice';
 import { crossCheckInterval } from '@xiran/gateway/crosscheck';
+import { readGatewayLimits, type GatewayLimits } from '@xiran/gateway/config';
+import { assertProductionReady, exitOnConfigError } from '@xiran/gateway/production';
 import { startStack } from './stack';
 
 /**
@@ -13,6 +15,12 @@ import { startStack } from './stack';
  */
 const env = process.env;
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
+// Before anything is opened or generated: production refuses the dev secret, keys and store.
+let limits!: GatewayLimits;
+exitOnConfigError(() => {
+  assertProductionReady(env, ['DATABASE_URL']);
+  limits = readGatewayLimits(env);
+});
 
 let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
 let databaseTarget: (name: string) => DatabaseTarget;
@@ -46,6 +54,7 @@ const stack = await startStack({
   host: env.HOST || '127.0.0.1',
   seedIfEmpty: seedOperators,
   crossCheckMinutes: crossCheckInterval(),
+  limits,
   log: (line) => console.log(line),
 });
 

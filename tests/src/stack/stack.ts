@@ -3,7 +3,7 @@ import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/sub
 import type { HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import type { CrossCheck } from '@xiran/gateway/crosscheck';
-import { readGatewayConfig } from '@xiran/gateway/config';
+import { readGatewayConfig, type GatewayLimits } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 import { AuditTrail, PgGrantSource, seedDefaultGrants, type MemberScopeSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
@@ -24,6 +24,8 @@ export interface StackOptions {
   keys: Pick<GatewaySecurity, 'callerKeys' | 'gatewayKeys'>;
   /** Minutes between scheduled cross-check runs; 0 or unset: none (tests run it on demand). */
   crossCheckMinutes?: number;
+  /** The gateway's document, body and rate limits; unset: the defaults. */
+  limits?: GatewayLimits;
   log?: (line: string) => void;
 }
 
@@ -101,7 +103,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       subgraphUrls[module.name] = await server.listen(options.subgraphPort(module.name), host);
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
-    const config = { ...readGatewayConfig({}), host, subgraphUrls };
+    const defaults = readGatewayConfig({});
+    const config = { ...defaults, host, subgraphUrls, limits: options.limits ?? defaults.limits };
     gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     await gateway.memberScope.start();

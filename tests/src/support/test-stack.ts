@@ -1,4 +1,5 @@
 import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
+import type { GatewayLimits } from '@xiran/gateway/config';
 import { startStack, type Stack } from '../stack/stack';
 import { today } from '../seed/seed-world';
 import { testSecurity, type TestKeys } from './security';
@@ -14,7 +15,7 @@ export interface TestStack {
  * else in-memory PGlite), real keys, the five subgraphs and the gateway on free ports over HTTP,
  * seeded with `operators` as of today.
  */
-export async function startTestStack(operators: number): Promise<TestStack> {
+export async function startTestStack(operators: number, options: { limits?: GatewayLimits } = {}): Promise<TestStack> {
   const databases = await startTestDatabases();
   const keys = await testSecurity();
   const stack = await startStack({
@@ -24,6 +25,7 @@ export async function startTestStack(operators: number): Promise<TestStack> {
     subgraphPort: () => 0,
     seedIfEmpty: operators,
     seedAsOf: today(),
+    limits: options.limits,
   });
   return { stack, keys, databases };
 }
