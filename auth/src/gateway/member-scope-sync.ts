@@ -1,6 +1,6 @@
 import type { GatewayKeyPair } from '../keys';
 import type { Principal } from '../principal';
-import { signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
 
 /** The system principal the gateway uses to copy the association's member list to other subgraphs. */
 export const MEMBER_SYNC_SUBJECT = 'system:member-scope-sync';
@@ -26,35 +26,38 @@ export function useMemberScopeSync(options: {
     const usccs: string[] = [];
     let after: string | null = null;
     for (;;) {
+      const body = JSON.stringify({
+        query: 'query($after: String) { members(first: 1000, after: $after, filter: { status: ACTIVE }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }',
+        variables: { after },
+      });
       const token = await signSubgraphToken(options.keys, 'association', {
         principal: SYSTEM,
         requestId: `member-sync-${Date.now()}`,
         grants: { creditGrade: ['OWNER', 'owner:creditGrade'] },
+        bodyHash: bodyHash(body),
       });
       const response = await fetch(options.associationUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: token },
-        body: JSON.stringify({
-          query: 'query($after: String) { members(first: 1000, after: $after, filter: { status: ACTIVE }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }',
-          variables: { after },
-        }),
+        body,
       });
-      const body = (await response.json()) as { data?: { members: { nodes: Array<{ uscc: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }; errors?: unknown };
-      if (!response.ok || !body.data) throw new Error(`association members: ${JSON.stringify(body.errors ?? response.status)}`);
-      usccs.push(...body.data.members.nodes.map((n) => n.uscc));
-      if (!body.data.members.pageInfo.hasNextPage) return usccs;
-      after = body.data.members.pageInfo.endCursor;
+      const answer = (await response.json()) as { data?: { members: { nodes: Array<{ uscc: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }; errors?: unknown };
+      if (!response.ok || !answer.data) throw new Error(`association members: ${JSON.stringify(answer.errors ?? response.status)}`);
+      usccs.push(...answer.data.members.nodes.map((n) => n.uscc));
+      if (!answer.data.members.pageInfo.hasNextPage) return usccs;
+      after = answer.data.members.pageInfo.endCursor;
     }
   }
 
   async function syncOnce(): Promise<number> {
     const usccs = await readMembers();
     for (const [subgraph, url] of Object.entries(options.targets)) {
-      const token = await signSubgraphToken(options.keys, subgraph, { principal: SYSTEM, requestId: `member-sync-${Date.now()}`, grants: {} });
+      const body = JSON.stringify({ usccs });
+      const token = await signSubgraphToken(options.keys, subgraph, { principal: SYSTEM, requestId: `member-sync-${Date.now()}`, grants: {}, bodyHash: bodyHash(body) });
       const response = await fetch(new URL(MEMBER_SCOPE_PATH, url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: token },
-        body: JSON.stringify({ usccs }),
+        body,
       });
       if (!response.ok) throw new Error(`member scope push to ${subgraph}: HTTP ${response.status}`);
     }
