@@ -227,11 +227,14 @@ describe('under concurrent load', () => {
 
 describe('checkpoints', () => {
   it('are append-only like the log', async () => {
+    await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, await bearer(keys, { agency: 'commerce' }));
     const head = await stack.audit.checkpoint(keys.gatewayKeys);
     expect(head).not.toBeNull();
-    await expect(db().execute(sql`update gateway.audit_checkpoints set hash = repeat('0', 64) where seq = ${head!.seq}`)).rejects.toThrow(/append-only/);
-    await expect(db().execute(sql`delete from gateway.audit_checkpoints where seq = ${head!.seq}`)).rejects.toThrow(/append-only/);
-    await expect(db().execute(sql`truncate gateway.audit_checkpoints`)).rejects.toThrow(/append-only/);
+    const refused = (statement: ReturnType<typeof sql>) =>
+      expect(db().execute(statement)).rejects.toMatchObject({ cause: expect.objectContaining({ message: 'gateway.audit_checkpoints is append-only' }) });
+    await refused(sql`update gateway.audit_checkpoints set hash = repeat('0', 64) where seq = ${head!.seq}`);
+    await refused(sql`delete from gateway.audit_checkpoints where seq = ${head!.seq}`);
+    await refused(sql`truncate gateway.audit_checkpoints`);
     expect(await verify()).toMatchObject({ ok: true, entriesAfterLastCheckpoint: 0 });
   });
 
@@ -352,9 +355,10 @@ describe('hostile input cannot blind, poison or outrun the trail', () => {
     let stop = false;
     let unauthenticatedSent = 0;
     const hostileAnswers: Array<{ status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }> = [];
-    const attacker = (async () => {
-      for (let i = 0; !stop; i++) {
-        const request = hostile[i % hostile.length]!;
+    // Two attackers, each sending every kind at least once, then on until the load ends.
+    const attacker = async (offset: number) => {
+      for (let i = 0; !stop || i < hostile.length; i++) {
+        const request = hostile[(i + offset) % hostile.length]!;
         const answer = await post(request.body, request.headers);
         if (request.unauthenticated) {
           unauthenticatedSent++;
@@ -362,7 +366,8 @@ describe('hostile input cannot blind, poison or outrun the trail', () => {
         }
         hostileAnswers.push(answer);
       }
-    })();
+    };
+    const attackers = Promise.all([0, 3].map(attacker));
     const load = await runLoad({
       url: stack.gatewayUrl,
       body: JSON.stringify({ query: QUERY }),
@@ -374,13 +379,13 @@ describe('hostile input cannot blind, poison or outrun the trail', () => {
       },
     });
     stop = true;
-    await attacker;
+    await attackers;
     await stack.audit.drain();
-    expect(hostileAnswers.length).toBeGreaterThan(hostile.length);
+    expect(hostileAnswers.length).toBeGreaterThanOrEqual(2 * hostile.length);
     // Nobody lost an answer to the audit trail.
     expect(hostileAnswers.filter((a) => a.body.errors?.some((e) => e.extensions?.code === 'AUDIT_UNAVAILABLE'))).toEqual([]);
     expect(load.errors).toBe(0);
-    expect(load.requests).toBeGreaterThan(20);
+    expect(load.requests).toBeGreaterThanOrEqual(20);
     const legitimateEntries = await db().execute(sql`select count(*)::int as n from gateway.audit_log where seq > ${before} and agency = 'commerce' and kind = 'READ' and operation_name is null`);
     expect(legitimateEntries.rows[0]!.n).toBe(load.requests);
     // Every refusal recorded, its strings made harmless and bounded.
