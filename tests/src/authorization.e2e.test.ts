@@ -164,6 +164,20 @@ describe('subgraphs answer only the gateway', () => {
       'the same request, spaced': query(uscc).replace('{"query"', '{ "query"'),
       'no body': '',
     };
+    // A token of the old shape, with no body hash at all, is refused too (the same claims with one are not).
+    const handMade = (claims: Record<string, unknown>) =>
+      new SignJWT({ agency: 'commerce', level: 'city', roles: ['reader'], rid: 'r7', grants, ...claims })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+        .setSubject(principal.sub)
+        .setIssuer('xiran-gateway')
+        .setAudience('emissions')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(security.gatewayKeys.privateKey!);
+    expect((await call({ [SUBGRAPH_TOKEN_HEADER]: await handMade({ bh: bodyHash(query(uscc)) }) })).status).toBe(200);
+    const withoutHash = await call({ [SUBGRAPH_TOKEN_HEADER]: await handMade({}) });
+    expect(withoutHash.status).toBe(401);
+    expect(withoutHash.body.data).toBeUndefined();
     for (const [name, body] of Object.entries(replays)) {
       const replayed = await call({ [SUBGRAPH_TOKEN_HEADER]: captured }, body);
       expect(replayed.status, name).toBe(401);
