@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { CallerKeys, GatewayKeyPair } from './keys';
 import { principalClaims, principalFromClaims, type Principal } from './principal';
@@ -51,12 +51,22 @@ export interface SubgraphTokenClaims {
   principal: Principal;
   requestId: string;
   grants: SignedGrants;
+  /**
+   * `bh`: the body this token was signed for (see bodyHash). A token captured in transit is good
+   * for that one request only, not for its 60 seconds with any body.
+   */
+  bodyHash: string;
+}
+
+/** base64url sha256 of the exact bytes of a request body: what a subgraph token is bound to. */
+export function bodyHash(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64url');
 }
 
 /** The gateway's short-lived signature on one subgraph request: audience = that subgraph. */
 export async function signSubgraphToken(keys: GatewayKeyPair, subgraph: string, claims: SubgraphTokenClaims, ttlSeconds = SUBGRAPH_TOKEN_TTL_SECONDS): Promise<string> {
   if (!keys.privateKey) throw new Error('The gateway signing key is not loaded');
-  return new SignJWT({ ...principalClaims(claims.principal), rid: claims.requestId, grants: claims.grants })
+  return new SignJWT({ ...principalClaims(claims.principal), rid: claims.requestId, grants: claims.grants, bh: claims.bodyHash })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
     .setSubject(claims.principal.sub)
     .setIssuer(SUBGRAPH_TOKEN_ISSUER)
@@ -78,12 +88,13 @@ export async function verifySubgraphToken(
       issuer: SUBGRAPH_TOKEN_ISSUER,
       audience: subgraph,
       algorithms: ['ES256'],
-      requiredClaims: ['exp', 'sub', 'rid'],
+      requiredClaims: ['exp', 'sub', 'rid', 'bh'],
       maxTokenAge: SUBGRAPH_TOKEN_TTL_SECONDS * 2,
     });
     const grants = (payload.grants ?? {}) as SignedGrants;
     if (typeof grants !== 'object' || Array.isArray(grants)) throw new TokenRejected('grants malformed');
-    return { principal: principalFromClaims(payload, isDistrict), requestId: String(payload.rid), grants };
+    if (typeof payload.bh !== 'string') throw new TokenRejected('body hash malformed');
+    return { principal: principalFromClaims(payload, isDistrict), requestId: String(payload.rid), grants, bodyHash: payload.bh };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) throw new TokenRejected(error.code);
     throw new TokenRejected((error as Error).message);

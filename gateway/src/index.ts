@@ -19,6 +19,7 @@ console.log(describeSecurity(callerKeys, gatewayKeys));
 const database = await connectGatewayDatabase(readServiceConfig('gateway', config.port).database);
 await seedDefaultGrants(database.db);
 const audit = new AuditTrail(database.db);
+// Signed checkpoints of the chain head: now, every AUDIT_CHECKPOINT_SECONDS, and on the way out.
 const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
 const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
@@ -32,9 +33,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
     server.memberScope.stop();
-    stopCheckpoints();
     void server
       .stop()
+      .then(() => stopCheckpoints())
       .then(() => database.close())
       .finally(() => process.exit(0));
   });

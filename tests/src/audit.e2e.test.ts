@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { exportSPKI } from 'jose';
-import { verifyAuditChain } from '@xiran/auth';
+import { MAX_AUDIT_TEXT, signCallerToken, verifyAuditChain } from '@xiran/auth';
 import { serviceDatabaseUrl, type TestDatabases } from '@xiran/subgraph-kit';
 import type { Stack } from './stack/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
@@ -95,6 +95,29 @@ describe('what is recorded, and who sees it', () => {
   });
 });
 
+// Asynchronous: the stack in this process must keep serving the CLI's database connection.
+const cli = async (env: Record<string, string>, args: string[] = []) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../gateway/src/audit-cli.ts', import.meta.url)), ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { status: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+};
+
+/** What `npm run audit:verify` needs to reach this stack's trail: its database and the gateway's public key. */
+async function cliEnv(): Promise<Record<string, string>> {
+  const target = databases.config('gateway').database;
+  const url = target.kind === 'url' ? target.url : serviceDatabaseUrl(target.kind === 'server' ? target.serverUrl : '', 'gateway').url;
+  const dir = mkdtempSync(join(tmpdir(), 'xiran-audit-'));
+  writeFileSync(join(dir, 'gateway.pub.pem'), await exportSPKI(keys.gatewayKeys.publicKey));
+  return { GATEWAY_DATABASE_URL: url, GATEWAY_PUBLIC_KEY_FILE: join(dir, 'gateway.pub.pem') };
+}
+
 describe('tamper evidence', () => {
   /** Runs `change` with the append-only trigger off, verifies, then restores the table exactly. */
   async function tampered(change: ReturnType<typeof sql>): Promise<Awaited<ReturnType<typeof verify>>> {
@@ -111,20 +134,6 @@ describe('tamper evidence', () => {
       await db().execute(sql`alter table gateway.audit_log enable trigger user`);
     }
   }
-
-  // Asynchronous: the stack in this process must keep serving the CLI's database connection.
-  const cli = async (env: Record<string, string>) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../gateway/src/audit-cli.ts', import.meta.url))], {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-      });
-      return { status: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return { status: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  };
 
   it('refuses UPDATE and DELETE through SQL', async () => {
     await expect(db().execute(sql`update gateway.audit_log set agency = 'data' where seq = 1`)).rejects.toThrow();
@@ -156,14 +165,11 @@ describe('tamper evidence', () => {
 
   it('npm run audit:verify exits 0 on an intact chain and 1 naming the first broken entry', async () => {
     await stack.audit.drain();
-    const target = databases.config('gateway').database;
-    const url = target.kind === 'url' ? target.url : serviceDatabaseUrl(target.kind === 'server' ? target.serverUrl : '', 'gateway').url;
-    const dir = mkdtempSync(join(tmpdir(), 'xiran-audit-'));
-    writeFileSync(join(dir, 'gateway.pub.pem'), await exportSPKI(keys.gatewayKeys.publicKey));
-    const env = { GATEWAY_DATABASE_URL: url, GATEWAY_PUBLIC_KEY_FILE: join(dir, 'gateway.pub.pem') };
+    const env = await cliEnv();
     const intact = await cli(env);
     expect(intact.status, intact.stderr).toBe(0);
     expect(intact.stdout).toContain('Audit chain intact');
+    expect(intact.stdout).toMatch(/\d+ entries after the last checkpoint/);
     await db().execute(sql`create table gateway.audit_backup as select * from gateway.audit_log`);
     await db().execute(sql`alter table gateway.audit_log disable trigger user`);
     try {
@@ -215,6 +221,229 @@ describe('under concurrent load', () => {
     expect(load.errors).toBe(0);
     expect(load.requests).toBeGreaterThan(20);
     expect(written.rows[0]!.n).toBe(load.requests);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('checkpoints', () => {
+  it('are append-only like the log', async () => {
+    await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, await bearer(keys, { agency: 'commerce' }));
+    const head = await stack.audit.checkpoint(keys.gatewayKeys);
+    expect(head).not.toBeNull();
+    const refused = (statement: ReturnType<typeof sql>) =>
+      expect(db().execute(statement)).rejects.toMatchObject({ cause: expect.objectContaining({ message: 'gateway.audit_checkpoints is append-only' }) });
+    await refused(sql`update gateway.audit_checkpoints set hash = repeat('0', 64) where seq = ${head!.seq}`);
+    await refused(sql`delete from gateway.audit_checkpoints where seq = ${head!.seq}`);
+    await refused(sql`truncate gateway.audit_checkpoints`);
+    expect(await verify()).toMatchObject({ ok: true, entriesAfterLastCheckpoint: 0 });
+  });
+
+  it('npm run audit:verify names an edited checkpoint, and one signed with another key', async () => {
+    const head = (await stack.audit.checkpoint(keys.gatewayKeys)) ?? (await db().execute(sql`select max(seq)::int as seq from gateway.audit_checkpoints`)).rows[0]!;
+    const seq = Number(head.seq);
+    const env = await cliEnv();
+    const [original] = (await db().execute(sql`select hash, at, signature from gateway.audit_checkpoints where seq = ${seq}`)).rows as Array<{ hash: string; at: string; signature: string }>;
+    const edits = {
+      // The time moved: the signature no longer covers the row.
+      'its time': sql`update gateway.audit_checkpoints set at = at - interval '1 hour' where seq = ${seq}`,
+      // The hash and signature of another checkpoint copied over.
+      'its signature': sql`update gateway.audit_checkpoints set signature = (select signature from gateway.audit_checkpoints where seq <> ${seq} order by seq limit 1) where seq = ${seq}`,
+    };
+    for (const [name, edit] of Object.entries(edits)) {
+      await db().execute(sql`alter table gateway.audit_checkpoints disable trigger user`);
+      try {
+        await db().execute(edit);
+        const broken = await cli(env);
+        expect(broken.status, name).toBe(1);
+        expect(broken.stderr, name).toMatch(new RegExp(`BROKEN at entry ${seq}: checkpoint at entry ${seq} (differs from what was signed|has no valid gateway signature)`));
+      } finally {
+        await db().execute(sql`update gateway.audit_checkpoints set hash = ${original!.hash}, at = ${original!.at}, signature = ${original!.signature} where seq = ${seq}`);
+        await db().execute(sql`alter table gateway.audit_checkpoints enable trigger user`);
+      }
+    }
+    expect((await cli(env)).status).toBe(0);
+  });
+
+  it('fail verification when entries wait longer than two checkpoint intervals, with or without a checkpoint', async () => {
+    await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, await bearer(keys, { agency: 'commerce' }));
+    await stack.audit.drain();
+    const later = new Date(Date.now() + 10 * 60_000);
+    const stale = await verifyAuditChain(db(), keys.gatewayKeys.publicKey, { now: later });
+    expect(stale).toMatchObject({ ok: false, entriesAfterLastCheckpoint: expect.any(Number), reason: expect.stringContaining('checkpoints stopped') });
+    expect(await verifyAuditChain(db(), keys.gatewayKeys.publicKey, { now: later, maxUncheckpointedMs: 60 * 60_000 })).toMatchObject({ ok: true });
+    // Zero checkpoints (taken away inside a transaction that is rolled back): every entry is uncovered.
+    const rollBack = new Error('roll back');
+    let none: Awaited<ReturnType<typeof verify>> | undefined;
+    await db()
+      .transaction(async (tx) => {
+        await tx.execute(sql`alter table gateway.audit_checkpoints disable trigger user`);
+        await tx.execute(sql`delete from gateway.audit_checkpoints`);
+        none = await verifyAuditChain(tx as never, keys.gatewayKeys.publicKey, { now: later });
+        throw rollBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rollBack) throw error;
+      });
+    expect(none).toMatchObject({ ok: false, seq: 1, reason: expect.stringContaining('there is no signed checkpoint') });
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it('are written when the gateway starts and when it stops', async () => {
+    const commerce = await bearer(keys, { agency: 'commerce' });
+    await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, commerce);
+    await stack.audit.drain();
+    const last = async () => Number((await db().execute(sql`select coalesce(max(seq), 0)::int as n from gateway.audit_checkpoints`)).rows[0]!.n);
+    const headSeq = async () => Number((await db().execute(sql`select seq from gateway.audit_head`)).rows[0]!.seq);
+    const stop = stack.audit.startCheckpoints(keys.gatewayKeys, 3_600_000);
+    await expect.poll(last).toBe(await headSeq());
+    await graphql(stack.gatewayUrl, '{ operators(first: 1) { totalCount } }', {}, commerce);
+    await stop();
+    expect(await last()).toBe(await headSeq());
+    expect(await verify()).toMatchObject({ ok: true, entriesAfterLastCheckpoint: 0 });
+  });
+});
+
+describe('hostile input cannot blind, poison or outrun the trail', () => {
+  const QUERY = '{ operators(first: 20) { nodes { name emissionSummary { compliant } creditGrade { grade } } } }';
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }));
+
+  it('in process: an entry that fails on its own fails alone, the rest of its batch is written', async () => {
+    await stack.audit.drain();
+    const entry = (operationName: string, detail: unknown = null) => ({
+      kind: 'READ', requestId: 'in-process', sub: 'test', agency: 'commerce', level: 'city', district: null,
+      operationName, operationHash: null, disclosed: [], refused: [], detail,
+    });
+    // Queued together, so one batch; the BigInt cannot be hashed or stored.
+    const results = await Promise.allSettled([
+      stack.audit.append(entry('Before')),
+      stack.audit.append(entry('Bad', { n: 1n })),
+      stack.audit.append(entry(`Nul\u0000${'x'.repeat(1024 * 1024)}\ud800`)),
+      stack.audit.append(entry('After')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const seqs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.seq] : []));
+    const rows = await db().execute(sql`select seq, operation_name from gateway.audit_log where seq = any(${`{${seqs.join(',')}}`}::bigint[]) order by seq`);
+    const names = rows.rows.map((r) => String(r.operation_name));
+    expect(names[0]).toBe('Before');
+    expect(names[2]).toBe('After');
+    expect(names[1]!.startsWith('Nul\uFFFDxxx')).toBe(true);
+    expect(names[1]!.length).toBeLessThanOrEqual(MAX_AUDIT_TEXT);
+    expect(names[1]).toContain(`[${1024 * 1024 + 5} chars]`);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it('over HTTP: NUL bytes, a 900 KB operation name and lone surrogates cost no legitimate caller an answer', async () => {
+    await stack.audit.drain();
+    const before = Number((await db().execute(sql`select coalesce(max(seq), 0) as n from gateway.audit_log`)).rows[0]!.n);
+    const legitimate = await bearer(keys, { agency: 'commerce', level: 'district', district: '330106' });
+    // A caller whose identity provider let control characters and a lone surrogate into its subject.
+    const oddSub = `odd\u0000sub\u0007\udc00`;
+    const odd = { authorization: `Bearer ${await signCallerToken({ sub: oddSub, agency: 'market', level: 'city', district: null, roles: ['reader'] }, keys.callerKeys)}` };
+    const longName = `Q${'x'.repeat(900 * 1024)}`;
+    const hostile: Array<{ body: string; headers: Record<string, string>; unauthenticated: boolean }> = [
+      // Unauthenticated: the operation name goes straight into the refusal's entry.
+      { body: JSON.stringify({ query: QUERY, operationName: 'Nul\u0000Name' }), headers: {}, unauthenticated: true },
+      { body: `{"query":${JSON.stringify(QUERY)},"operationName":"Lone\\ud800Surrogate\\udfff"}`, headers: {}, unauthenticated: true },
+      { body: JSON.stringify({ query: QUERY, operationName: longName }), headers: {}, unauthenticated: true },
+      { body: JSON.stringify({ query: QUERY, operationName: 'x'.repeat(2000) + '\u0000' }), headers: { authorization: 'Bearer nope' }, unauthenticated: true },
+      // Authenticated: a NUL name matches no operation; a 900 KB name does; an odd subject.
+      { body: JSON.stringify({ query: QUERY, operationName: 'Nul\u0000Name' }), headers: legitimate, unauthenticated: false },
+      { body: JSON.stringify({ query: `query ${longName} ${QUERY}`, operationName: longName }), headers: legitimate, unauthenticated: false },
+      { body: JSON.stringify({ query: '{ operators(first: 1) { totalCount } }' }), headers: odd, unauthenticated: false },
+    ];
+    let stop = false;
+    let unauthenticatedSent = 0;
+    const hostileAnswers: Array<{ status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }> = [];
+    // Two attackers, each sending every kind at least once, then on until the load ends.
+    const attacker = async (offset: number) => {
+      for (let i = 0; !stop || i < hostile.length; i++) {
+        const request = hostile[(i + offset) % hostile.length]!;
+        const answer = await post(request.body, request.headers);
+        if (request.unauthenticated) {
+          unauthenticatedSent++;
+          expect(answer.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        }
+        hostileAnswers.push(answer);
+      }
+    };
+    const attackers = Promise.all([0, 3].map(attacker));
+    const load = await runLoad({
+      url: stack.gatewayUrl,
+      body: JSON.stringify({ query: QUERY }),
+      headers: legitimate,
+      connections: 20,
+      seconds: 4,
+      check: (json: any) => {
+        if (json.errors || json.data.operators.nodes.length === 0) throw new Error(JSON.stringify(json.errors));
+      },
+    });
+    stop = true;
+    await attackers;
+    await stack.audit.drain();
+    expect(hostileAnswers.length).toBeGreaterThanOrEqual(2 * hostile.length);
+    // Nobody lost an answer to the audit trail.
+    expect(hostileAnswers.filter((a) => a.body.errors?.some((e) => e.extensions?.code === 'AUDIT_UNAVAILABLE'))).toEqual([]);
+    expect(load.errors).toBe(0);
+    expect(load.requests).toBeGreaterThanOrEqual(20);
+    const legitimateEntries = await db().execute(sql`select count(*)::int as n from gateway.audit_log where seq > ${before} and agency = 'commerce' and kind = 'READ' and operation_name is null`);
+    expect(legitimateEntries.rows[0]!.n).toBe(load.requests);
+    // Every refusal recorded, its strings made harmless and bounded.
+    const refusals = await db().execute(sql`select operation_name, detail from gateway.audit_log where seq > ${before} and kind = 'UNAUTHENTICATED'`);
+    expect(refusals.rows.length).toBe(unauthenticatedSent);
+    const names = refusals.rows.map((r) => String(r.operation_name));
+    expect(names).toContain('Nul\uFFFDName');
+    expect(names).toContain('Lone\uFFFDSurrogate\uFFFD');
+    expect(names.every((n) => n.length <= MAX_AUDIT_TEXT && !/[\u0000-\u001f]/.test(n))).toBe(true);
+    // The answered hostile requests have their entries too: the long name, bounded; the odd subject, made printable.
+    const answered = hostileAnswers.filter((a) => a.body.data);
+    const hostileEntries = await db().execute(sql`select sub, operation_name from gateway.audit_log where seq > ${before} and kind = 'READ' and (operation_name like 'Qxxx%' or sub like 'odd%')`);
+    expect(hostileEntries.rows.length).toBe(answered.length);
+    expect(hostileEntries.rows.map((r) => String(r.sub))).toContain('odd\uFFFDsub\uFFFD\uFFFD');
+    expect(hostileEntries.rows.every((r) => r.operation_name === null || String(r.operation_name).length <= MAX_AUDIT_TEXT)).toBe(true);
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+});
+
+describe('writes are traced before they happen', () => {
+  const GRADE = 'mutation Grade($input: CreditGradeInput!) { recordCreditGrade(input: $input) { grade validFrom } }';
+  let member: string;
+  const grades = () =>
+    stack.databases.association.db.execute(sql`select grade, grade_valid_from::text, grade_valid_to::text, updated_at::text from association.memberships where uscc = ${member}`);
+
+  beforeAll(async () => {
+    const rows = await stack.databases.association.db.execute(sql`select uscc from association.memberships where status = 'ACTIVE' and present order by uscc limit 1`);
+    member = String(rows.rows[0]!.uscc);
+  });
+
+  it('commits a WRITE_INTENT entry before the write, and an outcome entry linked to it after', async () => {
+    const uploader = await bearer(keys, { agency: 'association', roles: ['uploader'] });
+    const result = await graphql(stack.gatewayUrl, GRADE, { input: { uscc: member, grade: 'A', validFrom: '2026-01-01', validTo: '2026-12-31' } }, uploader);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.recordCreditGrade).toMatchObject({ grade: 'A', validFrom: '2026-01-01' });
+    await stack.audit.drain();
+    const entries = await db().execute(sql`select seq, kind, detail, request_id from gateway.audit_log where operation_name = 'Grade' order by seq desc limit 2`);
+    const [outcome, intent] = entries.rows as Array<{ seq: string; kind: string; detail: any; request_id: string }>;
+    expect(intent).toMatchObject({ kind: 'WRITE_INTENT', detail: { fields: ['recordCreditGrade'] } });
+    expect(outcome).toMatchObject({ kind: 'WRITE', request_id: intent!.request_id, detail: { intent: Number(intent!.seq), writes: [{ field: 'recordCreditGrade' }] } });
+    expect(Number(outcome!.seq)).toBeGreaterThan(Number(intent!.seq));
+  });
+
+  it('performs no write without its intent entry: AUDIT_UNAVAILABLE, nothing forwarded, the row unchanged', async () => {
+    const uploader = await bearer(keys, { agency: 'association', roles: ['uploader'] });
+    await stack.audit.drain();
+    const before = (await grades()).rows[0];
+    await db().execute(sql`alter table gateway.audit_log rename to audit_log_offline`);
+    let result: Awaited<ReturnType<typeof graphql>>;
+    try {
+      result = await graphql(stack.gatewayUrl, GRADE, { input: { uscc: member, grade: 'C', validFrom: '2027-01-01', validTo: '2027-12-31' } }, uploader);
+    } finally {
+      await db().execute(sql`alter table gateway.audit_log_offline rename to audit_log`);
+    }
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['AUDIT_UNAVAILABLE']);
+    expect(result.data ?? null).toBeNull();
+    expect((await grades()).rows[0]).toEqual(before);
+    expect((await grades()).rows[0]).not.toMatchObject({ grade: 'C' });
     expect(await verify()).toMatchObject({ ok: true });
   });
 });

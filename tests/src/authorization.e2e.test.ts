@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { sql } from 'drizzle-orm';
-import { generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
+import { bodyHash, generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
 import type { TestDatabases } from '@xiran/subgraph-kit';
 import type { Stack } from './stack/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
@@ -125,16 +125,19 @@ describe('subgraphs answer only the gateway', () => {
     return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
   };
   const grants = { machinesAndPermits: ['FULL', 'default'] as ['FULL', string] };
+  /** Signed for `body` (by default the `_entities` query), as the gateway signs each request. */
+  const signFor = (claims: Omit<Parameters<typeof signSubgraphToken>[2], 'bodyHash'>, options: { body?: string; subgraph?: string; keys?: typeof security.gatewayKeys; ttl?: number } = {}) =>
+    signSubgraphToken(options.keys ?? security.gatewayKeys, options.subgraph ?? 'emissions', { ...claims, bodyHash: bodyHash(options.body ?? query(uscc)) }, options.ttl);
 
   it('refuses no signature, an expired, tampered or foreign-key one, and one for another subgraph', async () => {
-    const valid = await signSubgraphToken(security.gatewayKeys, 'emissions', { principal, requestId: 'r1', grants });
+    const valid = await signFor({ principal, requestId: 'r1', grants });
     const cases: Record<string, Record<string, string>> = {
       none: {},
       'caller token instead': await bearer(security, { agency: 'commerce' }),
-      expired: { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(security.gatewayKeys, 'emissions', { principal, requestId: 'r2', grants }, -5) },
+      expired: { [SUBGRAPH_TOKEN_HEADER]: await signFor({ principal, requestId: 'r2', grants }, { ttl: -5 }) },
       tampered: { [SUBGRAPH_TOKEN_HEADER]: valid.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}${p.endsWith('A') ? 'BB' : 'AA'}.`) },
-      'another key': { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(await generateGatewayKeys(), 'emissions', { principal, requestId: 'r3', grants }) },
-      'another subgraph': { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(security.gatewayKeys, 'registration', { principal, requestId: 'r4', grants }) },
+      'another key': { [SUBGRAPH_TOKEN_HEADER]: await signFor({ principal, requestId: 'r3', grants }, { keys: await generateGatewayKeys() }) },
+      'another subgraph': { [SUBGRAPH_TOKEN_HEADER]: await signFor({ principal, requestId: 'r4', grants }, { subgraph: 'registration' }) },
     };
     for (const [name, headers] of Object.entries(cases)) {
       for (const body of [query(uscc), JSON.stringify({ query: '{ _service { sdl } }' })]) {
@@ -149,8 +152,42 @@ describe('subgraphs answer only the gateway', () => {
     expect((ok.body.data as { _entities: Array<{ machines: unknown[] }> })._entities[0]!.machines.length).toBeGreaterThan(0);
   });
 
+  it('refuses a captured token replayed with another body, within its lifetime', async () => {
+    // A token as the gateway would send it, for one operator's machines.
+    const captured = await signFor({ principal, requestId: 'r6', grants });
+    expect((await call({ [SUBGRAPH_TOKEN_HEADER]: captured })).status).toBe(200);
+    const others = await stack.databases.emissions.db.execute(sql`select uscc from emissions.machines where uscc <> ${uscc} group by uscc limit 1`);
+    const replays = {
+      'another operator': query(String(others.rows[0]!.uscc)),
+      'the schema': JSON.stringify({ query: '{ _service { sdl } }' }),
+      // The same JSON, re-serialised: the token binds bytes, not meaning.
+      'the same request, spaced': query(uscc).replace('{"query"', '{ "query"'),
+      'no body': '',
+    };
+    // A token of the old shape, with no body hash at all, is refused too (the same claims with one are not).
+    const handMade = (claims: Record<string, unknown>) =>
+      new SignJWT({ agency: 'commerce', level: 'city', roles: ['reader'], rid: 'r7', grants, ...claims })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+        .setSubject(principal.sub)
+        .setIssuer('xiran-gateway')
+        .setAudience('emissions')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(security.gatewayKeys.privateKey!);
+    expect((await call({ [SUBGRAPH_TOKEN_HEADER]: await handMade({ bh: bodyHash(query(uscc)) }) })).status).toBe(200);
+    const withoutHash = await call({ [SUBGRAPH_TOKEN_HEADER]: await handMade({}) });
+    expect(withoutHash.status).toBe(401);
+    expect(withoutHash.body.data).toBeUndefined();
+    for (const [name, body] of Object.entries(replays)) {
+      const replayed = await call({ [SUBGRAPH_TOKEN_HEADER]: captured }, body);
+      expect(replayed.status, name).toBe(401);
+      expect(replayed.body.data, name).toBeUndefined();
+      expect(replayed.body.errors?.[0]?.extensions?.code, name).toBe('UNAUTHENTICATED');
+    }
+  });
+
   it('enforces the catalogue again inside the subgraph: a signed request without the grant gets FORBIDDEN', async () => {
-    const token = await signSubgraphToken(security.gatewayKeys, 'emissions', { principal: { ...principal, agency: 'hrss' }, requestId: 'r5', grants: {} });
+    const token = await signFor({ principal: { ...principal, agency: 'hrss' }, requestId: 'r5', grants: {} });
     const result = await call({ [SUBGRAPH_TOKEN_HEADER]: token });
     expect(JSON.stringify(result.body.data ?? null)).not.toContain('"id"');
     expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

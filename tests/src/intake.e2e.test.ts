@@ -71,7 +71,10 @@ describe('who may write', () => {
 
     const [entry] = await stack.gatewayDatabase.db.select().from(gatewayTables.auditLog).where(eq(gatewayTables.auditLog.kind, 'WRITE')).orderBy(desc(gatewayTables.auditLog.seq)).limit(1);
     expect(entry).toMatchObject({ agency: 'market', level: 'district', district: '330108', operationName: 'Upsert' });
-    expect(entry!.detail).toEqual({ writes: [{ field: 'upsertOperator', ids: expect.arrayContaining([uscc, 'E2E-OUT-1']) }] });
+    // The outcome names the WRITE_INTENT entry committed before the write was forwarded.
+    expect(entry!.detail).toEqual({ intent: expect.any(Number), writes: [{ field: 'upsertOperator', ids: expect.arrayContaining([uscc, 'E2E-OUT-1']) }] });
+    const [intent] = await stack.gatewayDatabase.db.select().from(gatewayTables.auditLog).where(eq(gatewayTables.auditLog.seq, (entry!.detail as { intent: number }).intent));
+    expect(intent).toMatchObject({ kind: 'WRITE_INTENT', requestId: entry!.requestId, detail: { fields: ['upsertOperator'] } });
   });
 });
 

@@ -1,4 +1,5 @@
 export * from './chain';
 export * from './trail';
+export * from './normalise';
 export * from './verify';
 export * from './access-log';

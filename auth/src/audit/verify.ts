@@ -1,21 +1,34 @@
-import { asc, gt } from 'drizzle-orm';
+import { asc, eq, gt } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { compactVerify, type CryptoKey } from 'jose';
 import { auditCheckpoints, auditLog } from '../db/schema';
 import { canonicalJson, entryHash, GENESIS_HASH } from './chain';
+import { checkpointIntervalMs } from './trail';
 
 type Db = NodePgDatabase<Record<string, unknown>>;
 
 export type VerifyResult =
-  | { ok: true; entries: number; checkpoints: number; head: { seq: number; hash: string } }
-  | { ok: false; seq: number; reason: string };
+  | { ok: true; entries: number; checkpoints: number; entriesAfterLastCheckpoint: number; head: { seq: number; hash: string } }
+  | { ok: false; seq: number; reason: string; entriesAfterLastCheckpoint?: number };
+
+export interface VerifyOptions {
+  /**
+   * How long an entry may wait for a signed checkpoint: two checkpoint intervals by default (the
+   * gateway signs one per interval, and when it starts and stops). An older uncovered entry means
+   * the checkpoints stopped, and a cut tail would go unnoticed.
+   */
+  maxUncheckpointedMs?: number;
+  now?: Date;
+}
 
 /**
  * Walks the whole chain: contiguous sequence numbers (a deleted entry leaves a gap), each entry's
  * link to the one before, each entry's own hash (an edited or reordered entry no longer matches),
- * then every signed checkpoint (a cut tail falls short of the last one). Names the first break.
+ * then every signed checkpoint (its ES256 signature, and the entry it covers; a cut tail falls short
+ * of the last one), then how long the entries after the last checkpoint have gone unsigned.
+ * Names the first break.
  */
-export async function verifyAuditChain(db: Db, publicKey: CryptoKey): Promise<VerifyResult> {
+export async function verifyAuditChain(db: Db, publicKey: CryptoKey, options: VerifyOptions = {}): Promise<VerifyResult> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   const hashes = new Map<number, string>();
@@ -52,5 +65,21 @@ export async function verifyAuditChain(db: Db, publicKey: CryptoKey): Promise<Ve
       return { ok: false, seq: checkpoint.seq, reason: `entry ${checkpoint.seq} differs from the signed checkpoint` };
     }
   }
-  return { ok: true, entries: lastSeq, checkpoints: checkpoints.length, head: { seq: lastSeq, hash: prevHash } };
+  const covered = checkpoints.at(-1)?.seq ?? 0;
+  const entriesAfterLastCheckpoint = lastSeq - covered;
+  if (entriesAfterLastCheckpoint > 0) {
+    const [oldest] = await db.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.seq, covered + 1));
+    const limit = options.maxUncheckpointedMs ?? 2 * checkpointIntervalMs();
+    const age = (options.now ?? new Date()).getTime() - new Date(oldest!.at).getTime();
+    if (age > limit) {
+      const since = covered ? `the last signed checkpoint (entry ${covered})` : 'the start (there is no signed checkpoint)';
+      return {
+        ok: false,
+        seq: covered + 1,
+        entriesAfterLastCheckpoint,
+        reason: `${entriesAfterLastCheckpoint} entries lie after ${since}, the oldest written ${Math.round(age / 1000)} s ago, more than ${Math.round(limit / 1000)} s (two checkpoint intervals): checkpoints stopped`,
+      };
+    }
+  }
+  return { ok: true, entries: lastSeq, checkpoints: checkpoints.length, entriesAfterLastCheckpoint, head: { seq: lastSeq, hash: prevHash } };
 }

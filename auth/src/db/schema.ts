@@ -46,7 +46,7 @@ export const auditLog = gateway.table(
   {
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
     at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
-    /** READ, REFUSAL, UNAUTHENTICATED, GRANT_CHANGE */
+    /** READ, REFUSAL, AUDIT_READ, UNAUTHENTICATED, GRANT_CHANGE, WRITE_INTENT, then WRITE or WRITE_FAILED */
     kind: varchar('kind', { length: 20 }).notNull(),
     requestId: varchar('request_id', { length: 64 }).notNull(),
     sub: text('sub'),
@@ -75,7 +75,7 @@ export const auditHead = gateway.table('audit_head', {
   hash: varchar('hash', { length: 64 }).notNull(),
 });
 
-/** The head, signed with the gateway's key from time to time: a cut tail falls short of it. */
+/** The head, signed with the gateway's key from time to time: a cut tail falls short of it. Append-only (a trigger). */
 export const auditCheckpoints = gateway.table('audit_checkpoints', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
   hash: varchar('hash', { length: 64 }).notNull(),

@@ -50,9 +50,31 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       rewritten.operation = filtered.operation;
       rewritten.queryHash = createHash('sha256').update(source).digest('hex');
     }
+    const { principal, requestId } = context.auth;
+    const caller = {
+      requestId,
+      sub: principal.sub,
+      agency: principal.agency,
+      level: principal.level,
+      district: principal.district,
+      operationName: requestContext.operationName ?? null,
+      operationHash: askedHash,
+    };
+    const refused = filtered.removed.map((r) => ({ coordinate: r.coordinate, group: r.group, code: 'FORBIDDEN' }));
+    const mutation = filtered.operation.operation === 'mutation';
+    // A write is traced before it happens: no committed intent entry, no write (fail closed).
+    let intent: number | null = null;
+    if (mutation) {
+      try {
+        intent = (await options.audit.append({ ...caller, kind: 'WRITE_INTENT', disclosed: [], refused, detail: { fields: rootFields(filtered.operation) } })).seq;
+      } catch (error) {
+        console.error('[audit] intent not written; write not forwarded', error);
+        return { errors: [auditUnavailable()] };
+      }
+    }
     const result = await executor(requestContext);
     // Read before disclosedOperators strips the key aliases from the answer.
-    const writes = filtered.operation.operation === 'mutation' ? writtenFields(filtered.operation, result.data as Record<string, unknown> | null | undefined) : [];
+    const writes = mutation ? writtenFields(filtered.operation, result.data as Record<string, unknown> | null | undefined) : [];
     const refusals = applyRefusals(result.data as never, filtered.removed);
     const disclosed = disclosedOperators(filtered.tree, result.data as never);
     for (const [group, operators] of context.disclosed ?? []) {
@@ -60,28 +82,24 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       for (const uscc of operators) set.add(uscc);
       disclosed.set(group, set);
     }
-    const { principal, requestId } = context.auth;
     // Fail closed: the answer leaves only once its audit entry is committed.
     try {
       await options.audit.append({
-        kind: filtered.operation.selectionSet.selections.some((f) => f.kind === 'Field' && AUDIT_ROOT_FIELDS.has(f.name.value))
-          ? 'AUDIT_READ'
-          : writes.length > 0
+        ...caller,
+        // A mutation's outcome names its intent: WRITE when something was written, else WRITE_FAILED.
+        kind: mutation
+          ? writes.length > 0
             ? 'WRITE'
+            : 'WRITE_FAILED'
+          : filtered.operation.selectionSet.selections.some((f) => f.kind === 'Field' && AUDIT_ROOT_FIELDS.has(f.name.value))
+            ? 'AUDIT_READ'
             : disclosed.size > 0 || !refusals.length
               ? 'READ'
               : 'REFUSAL',
-        requestId,
-        sub: principal.sub,
-        agency: principal.agency,
-        level: principal.level,
-        district: principal.district,
-        operationName: requestContext.operationName ?? null,
-        operationHash: askedHash,
         disclosed: [...disclosed].map(([group, operators]) => ({ group, grant: grants.get(group)?.grantId ?? null, operators: [...operators].sort() })),
-        refused: filtered.removed.map((r) => ({ coordinate: r.coordinate, group: r.group, code: 'FORBIDDEN' })),
+        refused,
         // What was written: the mutations run, and the records and batches they answered with.
-        detail: writes.length > 0 ? { writes } : null,
+        detail: mutation ? { intent, writes, ...(writes.length ? {} : { errors: errorCodes(result.errors) }) } : null,
       });
     } catch (error) {
       console.error('[audit] entry not written; answer withheld', error);
@@ -99,6 +117,16 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     stop: () => gateway.stop(),
   };
+}
+
+/** The mutation fields an operation asks to run (what its intent entry announces). */
+function rootFields(operation: OperationDefinitionNode): string[] {
+  return operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD && !s.name.value.startsWith('__') ? [s.name.value] : []));
+}
+
+/** The codes of a failed write's errors (never their messages, which may quote values). */
+function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
+  return [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))].sort();
 }
 
 /**

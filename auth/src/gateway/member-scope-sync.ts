@@ -4,7 +4,7 @@ import { isLive, type Grant } from '../catalogue/grants';
 import type { GrantSource } from '../grant-store';
 import type { GatewayKeyPair } from '../keys';
 import type { Principal } from '../principal';
-import { signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
 
 /** The system principal the gateway uses to copy the association's member list to other subgraphs. */
 export const MEMBER_SYNC_SUBJECT = 'system:member-scope-sync';
@@ -53,32 +53,36 @@ export function useMemberScopeSync(options: {
   // One sync at a time: two at once would both see the same newcomers and record them twice.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const token = (subgraph: string) => signSubgraphToken(options.keys, subgraph, { principal: SYSTEM, requestId: `member-sync-${Date.now()}`, grants: {} });
+  // Bound to the body like every gateway-to-subgraph token; a GET of the scope list has the empty body.
+  const token = (subgraph: string, body = '') =>
+    signSubgraphToken(options.keys, subgraph, { principal: SYSTEM, requestId: `member-sync-${Date.now()}`, grants: {}, bodyHash: bodyHash(body) });
 
   async function readMembers(): Promise<string[]> {
     const usccs: string[] = [];
     let after: string | null = null;
     for (;;) {
+      const body = JSON.stringify({
+        // A member the latest full list left out keeps its ACTIVE status but is no member any more.
+        query: 'query($after: String) { members(first: 1000, after: $after, filter: { status: ACTIVE, present: true }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }',
+        variables: { after },
+      });
       const token = await signSubgraphToken(options.keys, 'association', {
         principal: SYSTEM,
         requestId: `member-sync-${Date.now()}`,
         grants: { creditGrade: ['OWNER', 'owner:creditGrade'] },
+        bodyHash: bodyHash(body),
       });
       const response = await fetch(options.associationUrl, {
         method: 'POST',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: token },
-        body: JSON.stringify({
-          // A member the latest full list left out keeps its ACTIVE status but is no member any more.
-          query: 'query($after: String) { members(first: 1000, after: $after, filter: { status: ACTIVE, present: true }) { nodes { uscc } pageInfo { hasNextPage endCursor } } }',
-          variables: { after },
-        }),
+        body,
       });
-      const body = (await response.json()) as { data?: { members: { nodes: Array<{ uscc: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }; errors?: unknown };
-      if (!response.ok || !body.data) throw new Error(`association members: ${JSON.stringify(body.errors ?? response.status)}`);
-      usccs.push(...body.data.members.nodes.map((n) => n.uscc));
-      if (!body.data.members.pageInfo.hasNextPage) return usccs;
-      after = body.data.members.pageInfo.endCursor;
+      const answer = (await response.json()) as { data?: { members: { nodes: Array<{ uscc: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }; errors?: unknown };
+      if (!response.ok || !answer.data) throw new Error(`association members: ${JSON.stringify(answer.errors ?? response.status)}`);
+      usccs.push(...answer.data.members.nodes.map((n) => n.uscc));
+      if (!answer.data.members.pageInfo.hasNextPage) return usccs;
+      after = answer.data.members.pageInfo.endCursor;
     }
   }
 
@@ -128,12 +132,13 @@ export function useMemberScopeSync(options: {
     for (const list of held) for (const uscc of usccs) if (!list.has(uscc)) added.add(uscc);
     // The trail first: a widening that cannot be recorded is not applied.
     if (added.size > 0) await recordWidening([...added], usccs.length, cause);
+    const body = JSON.stringify({ usccs });
     for (const [subgraph, url] of targets) {
       const response = await fetch(new URL(MEMBER_SCOPE_PATH, url), {
         method: 'POST',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: await token(subgraph) },
-        body: JSON.stringify({ usccs }),
+        headers: { 'content-type': 'application/json', [SUBGRAPH_TOKEN_HEADER]: await token(subgraph, body) },
+        body,
       });
       if (!response.ok) throw new Error(`member scope push to ${subgraph}: HTTP ${response.status}`);
     }

@@ -1,12 +1,13 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayKeyPair } from '../keys';
-import { signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
 import type { AuthorizedContext } from './authorization';
 
 /**
  * A subgraph data source that signs every request: a short-lived ES256 token whose audience is
  * that subgraph, carrying the caller's claims, the request id and the caller's grants as the gateway
- * decided them. Subgraphs answer nothing without it.
+ * decided them, and the hash of the request's body. Subgraphs answer nothing without it, and
+ * nothing with it but that body.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<AuthorizedContext> {
   constructor(
@@ -22,7 +23,16 @@ export class SignedDataSource extends RemoteGraphQLDataSource<AuthorizedContext>
     if (!auth) throw new Error(`Refusing to call ${this.subgraph} without an authenticated caller`);
     // All the caller's grants: a subgraph also serves key fields of groups it does not own (Outlet.id).
     const grants = Object.fromEntries([...auth.grants.values()].map((g) => [g.group, [g.scope, g.grantId]]));
-    const token = await signSubgraphToken(this.keys, this.subgraph, { principal: auth.principal, requestId: auth.requestId, grants });
+    const token = await signSubgraphToken(this.keys, this.subgraph, { principal: auth.principal, requestId: auth.requestId, grants, bodyHash: bodyHash(requestBody(options.request)) });
     options.request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, token);
   }
+}
+
+/**
+ * The body RemoteGraphQLDataSource will send (sendRequest: JSON of the request without `http`,
+ * `query` first; APQ is off), built the same way so that its hash matches the bytes on the wire.
+ */
+export function requestBody(request: GraphQLDataSourceProcessOptions['request']): string {
+  const { query, http: _http, ...rest } = request;
+  return JSON.stringify({ query, ...rest });
 }

@@ -14,11 +14,14 @@ export interface SubgraphAuth {
   principal: Principal;
   grants: ReadonlyMap<GroupId, EffectiveGrant>;
   requestId: string;
+  /** The body the gateway signed this request for (over HTTP; absent in-process). */
+  bodyHash?: string;
 }
 
 /**
  * Subgraphs trust nobody: every request must carry the gateway's ES256 token for this subgraph
- * (audience = the subgraph's name), unexpired. `_entities` and `_service` included.
+ * (audience = the subgraph's name), unexpired, signed for this very body (`bh`: a token captured
+ * in transit cannot carry another request). `_entities` and `_service` included.
  */
 export function useSubgraphAuthentication(options: { subgraph: string; keys: Pick<GatewayKeyPair, 'publicKey'> }) {
   return {
@@ -33,7 +36,11 @@ export function useSubgraphAuthentication(options: { subgraph: string; keys: Pic
         if (!SCOPES.includes(scope as Scope) || typeof grantId !== 'string') throw new TokenRejected('grants malformed');
         grants.set(group as GroupId, { group: group as GroupId, scope, grantId });
       }
-      return { principal: claims.principal, grants, requestId: claims.requestId };
+      return { principal: claims.principal, grants, requestId: claims.requestId, bodyHash: claims.bodyHash };
+    },
+    /** The raw body received (its hash, see bodyHash in tokens.ts) must be the one signed; no body, no match. */
+    checkBody(auth: SubgraphAuth, receivedBodyHash: string | undefined): void {
+      if (!auth.bodyHash || receivedBodyHash !== auth.bodyHash) throw new TokenRejected('signed for another request body');
     },
   };
 }

@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { ErrorCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
+import { bodyHash, ErrorCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
 import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
 import { checkUscc } from './uscc';
@@ -89,6 +89,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     app.get(MEMBER_SCOPE_PATH, async (req, res) => {
       try {
         const auth = await authentication.authenticate(req.headers);
+        // A GET has no body: its token must be signed for the empty one, so no other request's token serves.
+        authentication.checkBody(auth, bodyHash(''));
         if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
         const rows = await options.database.db.select({ uscc: table.uscc }).from(table);
         res.json({ usccs: rows.map((r) => r.uscc) });
@@ -101,9 +103,10 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       }
     });
     // The gateway's scheduled push of the association's member list (see useMemberScopeSync).
-    app.post(MEMBER_SCOPE_PATH, express.json({ limit: '5mb' }), async (req, res) => {
+    app.post(MEMBER_SCOPE_PATH, express.json({ limit: '5mb', verify: rememberBodyHash }), async (req, res) => {
       try {
         const auth = await authentication.authenticate(req.headers);
+        authentication.checkBody(auth, res.locals.bodyHash as string | undefined);
         if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
         const usccs = (req.body as { usccs?: unknown }).usccs;
         if (!Array.isArray(usccs) || !usccs.every((u) => typeof u === 'string' && checkUscc(u).ok)) {
@@ -148,11 +151,19 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
               res.locals.auth = await authentication.authenticate(req.headers);
               next();
             } catch (error) {
-              const reason = error instanceof TokenRejected ? error.message : 'invalid';
-              res.status(401).json({ errors: [{ message: `This subgraph answers only requests signed by the gateway (${reason}).`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+              refuseUnsigned(res, error);
             }
           },
-          express.json({ limit: '48mb' }),
+          express.json({ limit: '48mb', verify: rememberBodyHash }),
+          // The token is good for the body it was signed for only: a replayed token with another body is refused.
+          (_req, res, next) => {
+            try {
+              authentication.checkBody(res.locals.auth as SubgraphAuth, res.locals.bodyHash as string | undefined);
+              next();
+            } catch (error) {
+              refuseUnsigned(res, error);
+            }
+          },
           expressMiddleware(apollo, { context: async ({ res }) => contextFor(res.locals.auth as SubgraphAuth) }),
         );
         started = true;
@@ -169,6 +180,16 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       else if (httpServer.listening) await new Promise((resolve) => httpServer.close(resolve));
     },
   };
+}
+
+/** The hash of the raw body as received, before JSON parsing (body-parser's `verify` hook). */
+function rememberBodyHash(_req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+  (res as express.Response).locals.bodyHash = bodyHash(raw);
+}
+
+function refuseUnsigned(res: express.Response, error: unknown): void {
+  const reason = error instanceof TokenRejected ? error.message : 'invalid';
+  res.status(401).json({ errors: [{ message: `This subgraph answers only requests signed by the gateway (${reason}).`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
 }
 
 /**

@@ -10,6 +10,8 @@ import {
   loadGatewayKeys,
   PgGrantSource,
   seedDefaultGrants,
+  bodyHash,
+  requestBody,
   signSubgraphToken,
   SUBGRAPH_TOKEN_HEADER,
   type Principal,
@@ -33,6 +35,7 @@ const callerKeys = await loadCallerKeys(env);
 const database = await connectGatewayDatabase({ kind: 'server', serverUrl: env.DATABASE_URL! });
 await seedDefaultGrants(database.db);
 const audit = new AuditTrail(database.db);
+const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
 const enforced = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
 await enforced.listen(Number(env.ENFORCED_PORT), '127.0.0.1');
@@ -44,7 +47,8 @@ class BareSignedDataSource extends RemoteGraphQLDataSource {
     super({ url });
   }
   override async willSendRequest(options: GraphQLDataSourceProcessOptions) {
-    const token = await signSubgraphToken(gatewayKeys, this.subgraph, { principal: commerce, requestId: 'bench', grants: commerceGrants as never });
+    // Bound to the body like the platform's own (one sha256 per subgraph request), so the comparison is fair.
+    const token = await signSubgraphToken(gatewayKeys, this.subgraph, { principal: commerce, requestId: 'bench', grants: commerceGrants as never, bodyHash: bodyHash(requestBody(options.request)) });
     options.request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, token);
   }
 }
@@ -56,3 +60,13 @@ const bare = new ApolloServer({
 });
 await startStandaloneServer(bare, { listen: { port: Number(env.BARE_PORT), host: '127.0.0.1' } });
 console.log('gateways ready');
+
+// The bench stops this process with SIGTERM: sign the head one last time on the way out.
+process.once('SIGTERM', () => {
+  grants.stop();
+  void enforced
+    .stop()
+    .then(() => stopCheckpoints())
+    .then(() => database.close())
+    .finally(() => process.exit(0));
+});

@@ -12,6 +12,7 @@ import {
   loadCallerKeys,
   loadGatewayKeys,
   signCallerToken,
+  bodyHash,
   signSubgraphToken,
   SUBGRAPH_TOKEN_HEADER,
   verifyAuditChain,
@@ -139,7 +140,10 @@ try {
   const commerce: Principal = { sub: 'bench', agency: 'commerce', level: 'city', district: null, roles: ['reader'] };
   const callerHeaders = { authorization: `Bearer ${await signCallerToken(commerce, callerKeys)}` };
   const grants = Object.fromEntries([...effectiveGrants(commerce, defaultGrantRows()).values()].map((g) => [g.group, [g.scope, g.grantId]]));
-  const registrationHeaders = { [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(gatewayKeys, 'registration', { principal: commerce, requestId: 'bench', grants: grants as never }, 3600) };
+  // A subgraph token is bound to one body: one per query sent straight to the registration subgraph.
+  const registrationHeaders = async (body: string) => ({
+    [SUBGRAPH_TOKEN_HEADER]: await signSubgraphToken(gatewayKeys, 'registration', { principal: commerce, requestId: 'bench', grants: grants as never, bodyHash: bodyHash(body) }, 3600),
+  });
   const gatewayUrl = `http://127.0.0.1:${enforcedPort}/graphql`;
   const bareUrl = `http://127.0.0.1:${barePort}/`;
   const registrationUrl = `http://127.0.0.1:${ports.registration}/graphql`;
@@ -156,14 +160,15 @@ try {
     const full = JSON.stringify({ query: FULL_QUERY(first) });
     const regOnly = JSON.stringify({ query: REGISTRATION_QUERY(first) });
     // Warm every path (query plans, connection pools) before measuring.
-    for (const [url, body, headers] of [[gatewayUrl, full, callerHeaders], [bareUrl, full, {}], [registrationUrl, regOnly, registrationHeaders]] as const) {
+    const regHeaders = await registrationHeaders(regOnly);
+    for (const [url, body, headers] of [[gatewayUrl, full, callerHeaders], [bareUrl, full, {}], [registrationUrl, regOnly, regHeaders]] as const) {
       await runLoad({ url, body, headers, connections: 2, seconds: 2, check });
     }
     const before = await statementTotals();
     const gateway = await runLoad({ url: gatewayUrl, body: full, headers: callerHeaders, connections, seconds, check });
     const after = await statementTotals();
     const bareGateway = await runLoad({ url: bareUrl, body: full, connections, seconds, check });
-    const registration = await runLoad({ url: registrationUrl, body: regOnly, headers: registrationHeaders, connections, seconds, check });
+    const registration = await runLoad({ url: registrationUrl, body: regOnly, headers: regHeaders, connections, seconds, check });
     console.log(`operators(first: ${first}), fields from all five subgraphs`);
     console.log(`  gateway (enforcing)   ${fmt(gateway)}`);
     console.log(`  bare @apollo/gateway  ${fmt(bareGateway)}`);

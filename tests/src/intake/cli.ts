@@ -1,8 +1,8 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { AuditTrail, isDistrictCode } from '@xiran/auth';
+import { AuditTrail, isDistrictCode, loadCallerKeys, mayWrite, TokenRejected, verifyCallerToken, WRITE_OPERATIONS, type Principal } from '@xiran/auth';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 import { importCsv, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
 import { localTargets } from '../stack/local-targets';
@@ -11,11 +11,15 @@ import { SUBGRAPH_MODULES } from '../stack/services';
 /**
  * `npm run import -- --dataset <name> --file <path.csv> [--dry-run]`: 定期更新 from the command
  * line, for the scheduled jobs of each department (cron, an ETL tool). The same all-or-nothing
- * import as the GraphQL mutation, run as the dataset's owning agency (city level, or `--district`),
- * and recorded in the gateway's audit trail. Exit 0: imported (or, dry run, would be); 1: rejected,
- * nothing written; 2: usage.
+ * import as the GraphQL mutation, run as the caller whose token it is given (`--token` or
+ * XIRAN_TOKEN, verified like the gateway verifies a bearer token; never a name typed on the
+ * command line): an uploader of the dataset's owning agency, a district-level one only in its
+ * district. Traced like a write through the gateway: a WRITE_INTENT entry is committed before the
+ * import's transaction (none, no import), and its outcome after it. Exit 0: imported (or, dry run,
+ * would be); 1: rejected, nothing written; 2: usage, or no valid token; 3: the audit trail is
+ * unavailable, nothing written.
  */
-const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--dry-run] [--encoding AUTO|UTF8|GB18030] [--district <code>] [--by <who>] [--json]';
+const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--token <JWT> | XIRAN_TOKEN=<JWT>] [--dry-run] [--encoding AUTO|UTF8|GB18030] [--json]';
 const datasets = SUBGRAPH_MODULES.flatMap((module) => module.intake.datasets.map((dataset) => ({ module, dataset })));
 
 function fail(message: string): never {
@@ -31,8 +35,7 @@ function parse() {
       file: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       encoding: { type: 'string', default: 'AUTO' },
-      district: { type: 'string' },
-      by: { type: 'string' },
+      token: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -47,7 +50,6 @@ const found = datasets.find((d) => d.dataset.name === values.dataset);
 if (!values.dataset || !found) fail(values.dataset ? `unknown dataset ${values.dataset}` : '--dataset is required');
 if (!values.file) fail('--file is required');
 if (!['AUTO', 'UTF8', 'GB18030'].includes(values.encoding!)) fail('--encoding must be AUTO, UTF8 or GB18030');
-if (values.district && !isDistrictCode(values.district)) fail(`--district ${values.district} is not a Hangzhou district code`);
 let bytes: Buffer;
 try {
   bytes = readFileSync(values.file);
@@ -56,39 +58,60 @@ try {
 }
 
 const { module, dataset } = found;
-const writer: Writer = {
-  sub: values.by ?? `cli:${userInfo().username}`,
-  agency: dataset.department,
-  level: values.district ? 'district' : 'city',
-  district: values.district ?? null,
-};
+const token = values.token ?? process.env.XIRAN_TOKEN;
+if (!token) fail('a caller token is required: --token <JWT> or XIRAN_TOKEN (`npm run token -- --agency <owner> --roles uploader` prints a dev one)');
+let principal: Principal;
+try {
+  principal = await verifyCallerToken(token, await loadCallerKeys(), isDistrictCode);
+} catch (error) {
+  fail(`the token was refused: ${error instanceof TokenRejected ? error.message : 'invalid'}`);
+}
+// The catalogue's rule for the import mutation of this dataset's subgraph, as at the gateway.
+const write = WRITE_OPERATIONS.find((w) => w.subgraph === module.name && w.coordinate.startsWith('Mutation.import'));
+if (!write || !mayWrite(write, principal)) fail(`${principal.sub} (${principal.agency}, roles ${principal.roles.join(', ')}) may not import ${dataset.name}: only ${dataset.department}'s uploaders may`);
+const writer: Writer = { sub: principal.sub, agency: principal.agency, level: principal.level, district: principal.district };
 const local = await localTargets();
 const database = await module.connect(local.target(module.name));
 const gateway = await connectGatewayDatabase(local.target('gateway'));
 let report: ImportReport;
 try {
+  const audit = new AuditTrail(gateway.db);
+  const requestId = randomUUID();
+  const traced = {
+    requestId,
+    sub: writer.sub,
+    agency: writer.agency,
+    level: writer.level,
+    district: writer.district,
+    operationName: `npm run import -- --dataset ${dataset.name}`,
+    operationHash: createHash('sha256').update(bytes).digest('hex'),
+    disclosed: [],
+    refused: [],
+  };
+  // A write is traced before it happens: no committed intent, no import.
+  let intent: number | null = null;
+  if (!values['dry-run']) {
+    try {
+      intent = (await audit.append({ ...traced, kind: 'WRITE_INTENT', detail: { fields: [`import:${dataset.name}`], file: basename(values.file!) } })).seq;
+    } catch (error) {
+      console.error(`The audit trail is unavailable: nothing was imported. (${(error as Error).message})`);
+      process.exit(3);
+    }
+  }
   report = await importCsv(
     database.db,
     module.intake.intake,
     dataset,
-    { bytes, fileName: basename(values.file), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'] },
+    { bytes, fileName: basename(values.file!), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'] },
     writer,
     (stage, detail) => console.error(`[import] ${stage}: ${detail}`),
   );
   if (!report.dryRun) {
-    // Every write leaves a trace, whichever door it came through.
-    await new AuditTrail(gateway.db).append({
-      kind: 'WRITE',
-      requestId: report.batch?.id ?? 'import',
-      sub: writer.sub,
-      agency: writer.agency,
-      level: writer.level,
-      district: writer.district,
-      operationName: `npm run import -- --dataset ${dataset.name}`,
-      operationHash: report.batch?.fileSha256 ?? null,
-      disclosed: [],
-      refused: [],
-      detail: { writes: [{ field: `import:${dataset.name}`, ids: report.batch ? [report.batch.id] : [] }], accepted: report.accepted },
+    // The outcome, linked to its intent (a rejected file wrote nothing: WRITE_FAILED).
+    await audit.append({
+      ...traced,
+      kind: report.accepted ? 'WRITE' : 'WRITE_FAILED',
+      detail: { intent, writes: report.accepted ? [{ field: `import:${dataset.name}`, ids: report.batch ? [report.batch.id] : [] }] : [], accepted: report.accepted },
     });
   }
 } finally {

@@ -56,14 +56,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gatewayDatabase: ServiceDatabase | undefined;
   let grants: PgGrantSource | undefined;
   let audit: AuditTrail | undefined;
-  let stopCheckpoints: (() => void) | undefined;
+  let stopCheckpoints: (() => Promise<void>) | undefined;
   // Every step runs even if an earlier one fails, so no pool outlives the stack.
   const stop = async () => {
     const steps: Array<() => unknown> = [
-      () => stopCheckpoints?.(),
       () => grants?.stop(),
       () => gateway?.stop(),
       () => audit?.drain(),
+      // The gateway signs the head when it stops, once nothing more is answered.
+      () => stopCheckpoints?.(),
       ...subgraphs.map((server) => () => server.stop()),
       ...Object.values(databases).map((database) => () => database.close()),
       () => gatewayDatabase?.close(),
