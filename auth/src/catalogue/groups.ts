@@ -18,7 +18,7 @@ export interface FieldGroup {
    * The group's coordinates whose values are computed from other groups' data, and which groups
    * each reveals (spec: "Derived values reveal their sources"). Enforced by Catalogue.decide, at
    * the gateway and in the subgraphs alike; checked against the SQL the resolvers run
-   * (tests/src/reveals-sql.int.test.ts).
+   * (tests/src/derived-reveals.int.test.ts).
    */
   derived?: readonly DerivedCoordinate[];
   /**
@@ -198,6 +198,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('HeadcountBandCount', 'band', 'units'),
     ],
     aggregates: ['Query.socialInsuranceStatistics', ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'), ...on('HeadcountBandCount', 'band', 'units')],
+    // 相互比对: units with insured staff and no terminated insurance; the last is a payment status.
+    derived: [{ coordinate: 'Query.insuredUnitKeys', reveals: ['socialInsuranceStatus'] }],
   },
   {
     id: 'complaintSummary',

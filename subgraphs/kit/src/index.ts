@@ -19,3 +19,4 @@ export * from './member-scope';
 export * from './intake';
 export * from './sql-types';
 export * from './withheld-parts';
+export * from './table-groups';

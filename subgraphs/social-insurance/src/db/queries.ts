@@ -147,7 +147,12 @@ export interface SocialInsuranceStatisticsRow {
  * rows it may see. Every cell counts units (operators), so for an AGGREGATE grant on its group
  * a cell of fewer than 3 is suppressed (null).
  */
-export async function socialInsuranceStatistics(db: SocialInsuranceDb, district: string | null, scopes: SocialInsuranceScopes): Promise<SocialInsuranceStatisticsRow[]> {
+export async function socialInsuranceStatistics(
+  db: SocialInsuranceDb,
+  district: string | null,
+  scopes: SocialInsuranceScopes,
+  options: { status: boolean } = { status: true },
+): Promise<SocialInsuranceStatisticsRow[]> {
   const perUnit = db
     .select({
       district: s.district,
@@ -179,17 +184,25 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
     .from(perBand)
     .groupBy(perBand.district)
     .as('b');
-  const rows = await db
-    .select({
-      district: sql<string>`coalesce(${units.district}, ${bands.district})`,
-      units: sql<number>`coalesce(${units.units}, 0)`,
-      unitsInArrears: sql<number>`coalesce(${units.unitsInArrears}, 0)`,
-      unitsTerminated: sql<number>`coalesce(${units.unitsTerminated}, 0)`,
-      bands: bands.bands,
-    })
-    .from(units)
-    .fullJoin(bands, eq(units.district, bands.district))
-    .orderBy(sql`1`);
+  // The status table is read only for a caller who asked for its cells and may read them: for the
+  // others (insuredHeadcount alone) a district with status records and no headcount would still
+  // answer a row, telling that the bureau has units there.
+  const rows = options.status
+    ? await db
+        .select({
+          district: sql<string>`coalesce(${units.district}, ${bands.district})`,
+          units: sql<number>`coalesce(${units.units}, 0)`,
+          unitsInArrears: sql<number>`coalesce(${units.unitsInArrears}, 0)`,
+          unitsTerminated: sql<number>`coalesce(${units.unitsTerminated}, 0)`,
+          bands: bands.bands,
+        })
+        .from(units)
+        .fullJoin(bands, eq(units.district, bands.district))
+        .orderBy(sql`1`)
+    : await db
+        .select({ district: bands.district, units: sql<number>`0`, unitsInArrears: sql<number>`0`, unitsTerminated: sql<number>`0`, bands: bands.bands })
+        .from(bands)
+        .orderBy(sql`1`);
   const counted = rows.map(({ bands: counts, ...row }) => ({
     ...row,
     bands: headcountBand.enumValues.map((band) => ({ band, units: counts?.[band] ?? 0 })),
