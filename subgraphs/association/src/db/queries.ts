@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias, unionAll, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
-import { anyOf, jsonRows, keysRelation, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonRows, keysRelation, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   creditScoreDimensions,
   creditScores,
@@ -306,7 +306,8 @@ export async function associationStatistics(
   return rows.map((row) => ({
     district: row.district,
     members: member(row.members),
-    activeMembers: member(row.activeMembers),
+    // Complementary suppression: the active members and the others partition the members.
+    activeMembers: suppressComplements(member(row.members), [member(row.activeMembers), member(row.members - row.activeMembers)], scopes.creditGrade)[0] ?? null,
     byGrade: [
       { grade: 'AAA', members: member(row.aaa) },
       { grade: 'AA', members: member(row.aa) },

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, notExists, sql, type SQL } from 'drizzle-orm';
-import { jsonObject, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { jsonObject, keysRelation, membersOf, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   headcountBand,
   unitHeadcount,
@@ -214,11 +214,15 @@ export async function socialInsuranceStatistics(
     counted.push({ district, units: 0, unitsInArrears: 0, unitsTerminated: 0, bands: headcountBand.enumValues.map((band) => ({ band, units: 0 })) });
   }
   const status = (value: number) => suppressSmall(value, value, scopes.socialInsuranceStatus);
+  // Complementary suppression: the units in arrears and the others partition the units (so do the
+  // terminated and the others); the others are units − the cell, so they are suppressed together.
+  const withComplement = (units: number | null, cell: number, total: number) =>
+    suppressComplements(units, [status(cell), status(total - cell)], scopes.socialInsuranceStatus)[0] ?? null;
   return counted.map((row) => ({
     district: row.district,
     units: status(row.units),
-    unitsInArrears: status(row.unitsInArrears),
-    unitsTerminated: status(row.unitsTerminated),
+    unitsInArrears: withComplement(status(row.units), row.unitsInArrears, row.units),
+    unitsTerminated: withComplement(status(row.units), row.unitsTerminated, row.units),
     headcountBands: row.bands.map(({ band, units }) => ({ band, units: suppressSmall(units, units, scopes.insuredHeadcount) })),
   }));
 }
