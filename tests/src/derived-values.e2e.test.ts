@@ -24,6 +24,9 @@ async function ask(caller: Caller, query: string, variables: Record<string, unkn
   return graphql(stack.gatewayUrl, query, variables, await bearer(keys, caller));
 }
 
+const LOG = `query($group: String!, $agency: String, $uscc: ID) { accessLog(group: $group, agency: $agency, uscc: $uscc, first: 5) {
+  nodes { agency disclosed { group operators } } } }`;
+
 const forbiddenAt = (result: { errors?: Array<{ path?: unknown; extensions?: Record<string, unknown> }> }, path: unknown[]) =>
   (result.errors ?? []).filter((e) => e.extensions?.code === 'FORBIDDEN' && JSON.stringify(e.path) === JSON.stringify(path));
 
@@ -89,6 +92,15 @@ describe('EmissionSummary.reasons: the parts of the groups the caller holds', ()
     throw new Error('no compliant operator in the seed');
   });
 
+  it("the audit trail records the groups petition's reasons disclosed (penalties), not those withheld", async () => {
+    const read = await ask({ agency: 'petition' }, QUERY, { u: subject });
+    expect(read.data?.operator.emissionSummary.reasons.length).toBeGreaterThan(0);
+    const log = await ask({ agency: 'environment' }, LOG, { group: 'emissionSummary', agency: 'petition', uscc: subject });
+    const latest = log.data?.accessLog.nodes[0] as { disclosed: Array<{ group: string; operators: string[] }> };
+    expect(latest.disclosed.map((d) => d.group).sort()).toEqual(['emissionSummary', 'penalties']);
+    expect(latest.disclosed.find((d) => d.group === 'penalties')?.operators).toEqual([subject]);
+  });
+
   it('hrss (no emissionSummary) gets null and FORBIDDEN', async () => {
     const result = await ask({ agency: 'hrss' }, QUERY, { u: subject });
     expect(result.data?.operator.emissionSummary).toBeNull();
@@ -108,6 +120,12 @@ describe('RegistrationDistrictStatistics.openOutlets counts outlets: it needs th
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect(row.openOutlets, row.district).toBe(expected.get(row.district) ?? 0);
     expect(new Set(rows.map((r) => r.openOutlets)).size).toBeGreaterThan(1);
+  });
+
+  it('a read of openOutlets is a read of the outlets group in the audit trail, which its owner sees', async () => {
+    await ask({ agency: 'statistics' }, QUERY);
+    const log = await ask({ agency: 'market' }, LOG, { group: 'outlets', agency: 'statistics' });
+    expect(log.data?.accessLog.nodes[0].disclosed.map((d: { group: string }) => d.group)).toContain('outlets');
   });
 
   it('hrss (registration, no outlets) gets the operator counts and null + FORBIDDEN naming outlets', async () => {
