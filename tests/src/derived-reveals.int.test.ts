@@ -225,8 +225,12 @@ function violations(catalogue: Catalogue, tableGroups: TableGroups, read: readon
   const schemas = new Set([...tableGroups.keys()].map((t) => t.split('.')[0]!));
   for (const { probe, tables } of read) {
     const allowed = allowedGroups(catalogue, probe.coordinates);
-    // Resolving an entity reads its own row: the group of its key (an operator's row is its registration).
-    if (probe.entity) allowed.add(catalogue.groupOf(`${probe.entity.type}.${probe.entity.key}`)?.id ?? 'registration');
+    // Resolving an entity reads its own row: the group of its key; an operator's key is open to all
+    // who may see the operator, and its row is its registration (which decides who may).
+    if (probe.entity) {
+      const own = catalogue.groupOf(`${probe.entity.type}.${probe.entity.key}`)?.id ?? (probe.entity.type === 'Operator' ? 'registration' : undefined);
+      if (own) allowed.add(own);
+    }
     for (const table of tables.filter((t) => schemas.has(t.split('.')[0]!))) {
       const group = tableGroups.get(table);
       if (group === undefined) found.push(`${probe.coordinates.join(' > ')} reads ${table}, which TABLE_GROUPS does not name`);
