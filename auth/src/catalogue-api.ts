@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse, GraphQLScalarType } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { FIELD_GROUPS } from './catalogue/groups';
+import { FIELD_GROUPS, ROW_DERIVED } from './catalogue/groups';
+import { CATALOGUE } from './catalogue/catalogue';
 import type { AuthorizedContext } from './gateway/authorization';
 import type { PgGrantSource } from './db/grant-repository';
 import type { Grant } from './catalogue/grants';
@@ -62,8 +63,12 @@ export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record
         DateTime,
         Query: {
           authorizationCatalogue: () => ({
-            groups: FIELD_GROUPS.map((g) => ({ id: g.id, owner: g.owner, description: g.description, coordinates: g.coordinates, aggregateCoordinates: g.aggregates })),
+            groups: FIELD_GROUPS.map((g) => ({ id: g.id, owner: g.owner, description: g.description, coordinates: g.coordinates, aggregateCoordinates: g.aggregates, summarises: g.summarises ?? [] })),
             grants: grants.current().map(grantInfo),
+            derived: [
+              ...CATALOGUE.derivedCoordinates().map((d) => ({ coordinate: d.coordinate, group: d.group, reveals: d.reveals, parts: d.parts ?? false, perRow: null })),
+              ...ROW_DERIVED.map((d) => ({ coordinate: d.coordinate, group: null, reveals: [], parts: true, perRow: d.perRow })),
+            ],
           }),
           async accessLog(_: unknown, args: { group: string; from?: string; to?: string; agency?: string; uscc?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
             const group = FIELD_GROUPS.find((g) => g.id === args.group);

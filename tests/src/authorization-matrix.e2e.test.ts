@@ -84,6 +84,40 @@ const AGGREGATE_PROBES: Probe[] = [
   { group: 'leads', query: '{ associationStatistics { district leads } }', coordinates: ['Query.associationStatistics', 'AssociationDistrictStatistics.district', 'AssociationDistrictStatistics.leads'], path: ['associationStatistics'] },
 ];
 
+/**
+ * One probe per derived coordinate of the catalogue (a coordinate missing here fails the coverage
+ * test); what each caller gets is computed from the catalogue's `reveals`: null + FORBIDDEN without
+ * the coordinate's group or one it reveals, and for a value made of parts, the value and a
+ * FORBIDDEN naming the groups whose parts were withheld.
+ */
+const DERIVED_PROBES: Record<string, Omit<Probe, 'group'>> = {
+  'RegistrationDistrictStatistics.openOutlets': {
+    query: '{ registrationStatistics { district openOutlets } }',
+    coordinates: ['Query.registrationStatistics', 'RegistrationDistrictStatistics.district', 'RegistrationDistrictStatistics.openOutlets'],
+    path: ['registrationStatistics', '*', 'openOutlets'],
+  },
+  'EmissionSummary.reasons': {
+    query: op('emissionSummary { reasons }'),
+    coordinates: ['Query.operator', 'Operator.emissionSummary', 'EmissionSummary.reasons'],
+    path: ['operator', 'emissionSummary', 'reasons'],
+  },
+  'Query.insuredUnitKeys': { query: `{ insuredUnitKeys(district: "${DISTRICT}") }`, coordinates: ['Query.insuredUnitKeys'], path: ['insuredUnitKeys'] },
+};
+
+/** Every value at `path` (`*` steps into each element of a list). */
+function valuesAt(data: unknown, path: readonly string[]): unknown[] {
+  if (path.length === 0) return [data];
+  if (data === null || data === undefined) return [data];
+  const [step, ...rest] = path;
+  if (step === '*') return Array.isArray(data) ? data.flatMap((item) => valuesAt(item, rest)) : [undefined];
+  return valuesAt(typeof data === 'object' ? (data as Record<string, unknown>)[step!] : undefined, rest);
+}
+
+function grantsOf(caller: Caller) {
+  const principal: Principal = { sub: 'x', agency: caller.agency, level: caller.level ?? 'city', district: caller.district ?? null, roles: ['reader'] };
+  return effectiveGrants(principal, defaultGrantRows());
+}
+
 function callers(): Array<Caller & { label: string }> {
   return AGENCY_CODES.flatMap((agency: Agency) => [
     { label: `${agency}/city`, agency },
@@ -137,6 +171,56 @@ describe('the authorization matrix (agency × level × field group, through the 
     }
     // Every agency holds at least the registration group.
     expect(granted).toBeGreaterThan(0);
+  });
+});
+
+describe('derived coordinates (agency × level × derived coordinate, expected answers from the catalogue’s reveals)', () => {
+  const seen = new Set<string>();
+  it('covers every derived coordinate of the catalogue', () => {
+    expect(Object.keys(DERIVED_PROBES).sort()).toEqual(CATALOGUE.derivedCoordinates().map((d) => d.coordinate).sort());
+  });
+
+  it.each(callers().map((c) => [c.label, c] as const))('%s: every source group held → the value; one lacking → null + FORBIDDEN, or the parts it holds', async (_label, caller) => {
+    const headers = await bearer(keys, caller);
+    const grants = grantsOf(caller);
+    for (const [coordinate, probe] of Object.entries(DERIVED_PROBES)) {
+      const derived = CATALOGUE.derivation(coordinate)!;
+      const result = await graphql(stack.gatewayUrl, probe.query, { u: subject }, headers);
+      const context = `${caller.agency}/${caller.level ?? 'city'} ${coordinate}`;
+      expect((result.errors ?? []).filter((e) => e.extensions?.code !== 'FORBIDDEN'), context).toEqual([]);
+      const forbidden = (result.errors ?? []).filter((e) => e.extensions?.code === 'FORBIDDEN');
+      const refused = probe.coordinates.map((c) => CATALOGUE.decide(c, grants)).find((d) => !d.allowed);
+      const values = valuesAt(result.data, probe.path);
+      if (refused) {
+        // Refused for the coordinate's own group, or for a group it reveals that the caller lacks.
+        if (refused.group !== null && derived.reveals.includes(refused.group) && grants.get(CATALOGUE.groupOf(coordinate)!.id)) {
+          // Refused for what the value reveals: the caller holds no grant of that group that opens it.
+          expect(grants.get(refused.group)?.scope ?? 'none', context).toMatch(/^(none|AGGREGATE)$/);
+          seen.add('refused for a revealed group');
+        } else {
+          expect(probe.coordinates.map((c) => CATALOGUE.groupOf(c)?.id), context).toContain(refused.group);
+          seen.add('refused for its own group');
+        }
+        expect(forbidden.map((e) => e.extensions?.group), context).toContain(refused.group);
+        expect(values.every((v) => v === null || v === undefined), context).toBe(true);
+        continue;
+      }
+      expect(values.length, context).toBeGreaterThan(0);
+      expect(values.every((v) => v !== null && v !== undefined), context).toBe(true);
+      const withheld = CATALOGUE.withheldParts(coordinate, grants);
+      const partial = forbidden.filter((e) => e.extensions?.coordinate === coordinate && Array.isArray(e.extensions?.withheldGroups));
+      if (withheld.length > 0) {
+        expect(partial.map((e) => e.extensions?.withheldGroups), context).toEqual([withheld]);
+        seen.add('parts withheld');
+      } else {
+        expect(forbidden, context).toEqual([]);
+        seen.add('granted');
+      }
+    }
+  });
+
+  it('saw every kind of answer', () => {
+    expect([...seen].sort()).toEqual(['granted', 'parts withheld', 'refused for a revealed group', 'refused for its own group']);
   });
 });
 

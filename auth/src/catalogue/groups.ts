@@ -14,6 +14,34 @@ export interface FieldGroup {
   description: string;
   coordinates: readonly string[];
   aggregates: readonly string[];
+  /**
+   * The group's coordinates whose values are computed from other groups' data, and which groups
+   * each reveals (spec: "Derived values reveal their sources"). Enforced by Catalogue.decide, at
+   * the gateway and in the subgraphs alike; checked against the SQL the resolvers run
+   * (tests/src/derived-reveals.int.test.ts).
+   */
+  derived?: readonly DerivedCoordinate[];
+  /**
+   * Groups whose rows the group's own content is by definition a summary of: the spec's table
+   * defines emissionSummary as the compliant flag, solvent types and enclosed-machine share of the
+   * machines, and complaintSummary as counts of the tickets. A grant of the group discloses that
+   * summary and nothing else of them; any coordinate carrying more (a reason naming an inspection)
+   * declares it in `derived`.
+   */
+  summarises?: readonly GroupId[];
+}
+
+/** A coordinate computed from other groups' data. */
+export interface DerivedCoordinate {
+  coordinate: string;
+  /** Every group the value is computed from, beyond its own. */
+  reveals: readonly GroupId[];
+  /**
+   * A value assembled from parts, each of one group of `reveals` (a list of reasons): the caller
+   * gets the parts of the groups it holds, and a FORBIDDEN error names the withheld groups. Without
+   * it, the caller needs every group of `reveals` or gets null.
+   */
+  parts?: boolean;
 }
 
 export const GROUP_IDS = [
@@ -60,6 +88,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       'Query.registrationStatistics',
       ...on('RegistrationDistrictStatistics', 'district', 'districtName', 'operators', 'active', 'revoked', 'deregistered', 'movedOut', 'abnormalListed', 'openOutlets'),
     ],
+    // It counts the district's open outlets: a statistic needs a grant of every group it counts.
+    derived: [{ coordinate: 'RegistrationDistrictStatistics.openOutlets', reveals: ['outlets'] }],
   },
   {
     id: 'outlets',
@@ -87,6 +117,10 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('EmissionDistrictStatistics', 'district', 'districtName', 'operators', 'compliantOperators'),
     ],
     aggregates: ['Query.emissionStatistics', ...on('EmissionDistrictStatistics', 'district', 'districtName', 'operators', 'compliantOperators')],
+    summarises: ['machinesAndPermits', 'inspections', 'penalties'],
+    // Each reason states a fact of one source group: "1 open machine(s) in use" (machinesAndPermits),
+    // "rectification due ... is overdue" (inspections), "penalty ... is publicised" (penalties).
+    derived: [{ coordinate: 'EmissionSummary.reasons', reveals: ['machinesAndPermits', 'inspections', 'penalties'], parts: true }],
   },
   {
     id: 'machinesAndPermits',
@@ -164,6 +198,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('HeadcountBandCount', 'band', 'units'),
     ],
     aggregates: ['Query.socialInsuranceStatistics', ...on('SocialInsuranceDistrictStatistics', 'district', 'districtName', 'headcountBands'), ...on('HeadcountBandCount', 'band', 'units')],
+    // 相互比对: units with insured staff and no terminated insurance; the last is a payment status.
+    derived: [{ coordinate: 'Query.insuredUnitKeys', reveals: ['socialInsuranceStatus'] }],
   },
   {
     id: 'complaintSummary',
@@ -186,6 +222,9 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('ComplaintCategoryCount', 'category', 'count'),
       ...on('ComplaintStatusCount', 'status', 'count'),
     ],
+    // Counts of tickets; a window other than a calendar month or quarter would date single tickets,
+    // so only a caller holding complaintTickets in full may choose one (complaints' windows.ts).
+    summarises: ['complaintTickets'],
   },
   {
     id: 'complaintTickets',
@@ -270,6 +309,16 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
 ];
 
 /**
+ * Derived coordinates outside the field groups: the gateway's cross-check findings, readable by
+ * everyone asking, each finding shown only to a caller holding every group its rule reads
+ * (gateway/src/crosscheck/visibility.ts). Their groups are per row, so `reveals` names none and
+ * `perRow` says where they come from.
+ */
+export const ROW_DERIVED: ReadonlyArray<{ coordinate: string; perRow: string }> = [
+  ...['Operator.findings', 'Finding.facts', 'Finding.evidence'].map((coordinate) => ({ coordinate, perRow: "each finding reveals its rule's groups (CrossCheckRule.groups)" })),
+];
+
+/**
  * Readable whatever the grants: an operator's key, and the catalogue itself, which every
  * authenticated caller may read so that anyone can see who may know what. The grant mutations are
  * open to call; their resolvers allow only the owning agency's admin.
@@ -281,7 +330,9 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   'PageInfo.endCursor',
   'Query.authorizationCatalogue',
   ...['groups', 'grants'].map((f) => `AuthorizationCatalogue.${f}`),
-  ...['id', 'owner', 'description', 'coordinates', 'aggregateCoordinates'].map((f) => `FieldGroupInfo.${f}`),
+  ...['id', 'owner', 'description', 'coordinates', 'aggregateCoordinates', 'summarises'].map((f) => `FieldGroupInfo.${f}`),
+  'AuthorizationCatalogue.derived',
+  ...['coordinate', 'group', 'reveals', 'parts', 'perRow'].map((f) => `DerivedCoordinateInfo.${f}`),
   ...['id', 'group', 'grantee', 'level', 'scope', 'purpose', 'grantedBy', 'grantedAt', 'expiresAt'].map((f) => `GrantInfo.${f}`),
   'Mutation.grantAccess',
   'Mutation.revokeGrant',

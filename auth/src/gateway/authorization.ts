@@ -41,7 +41,13 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     }
     const grants = context.auth.grants;
     const askedHash = operationHash(requestContext.source, requestContext.request.variables);
-    const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => catalogue.decide(coordinate, grants, context.auth!.principal));
+    // Derived coordinates kept in the operation: their answers disclose the groups they reveal too.
+    const derivedKept = new Set<string>();
+    const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, (coordinate) => {
+      const decision = catalogue.decide(coordinate, grants, context.auth!.principal);
+      if (decision.allowed && catalogue.derivation(coordinate)) derivedKept.add(coordinate);
+      return decision;
+    });
     if (filtered.changed) {
       const source = print(filtered.document);
       const rewritten = requestContext as { -readonly [K in keyof GatewayGraphQLRequestContext]: GatewayGraphQLRequestContext[K] };
@@ -77,6 +83,7 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
     const writes = mutation ? writtenFields(filtered.operation, result.data as Record<string, unknown> | null | undefined) : [];
     const refusals = applyRefusals(result.data as never, filtered.removed);
     const disclosed = disclosedOperators(filtered.tree, result.data as never);
+    addRevealed(disclosed, derivedKept, catalogue, grants);
     for (const [group, operators] of context.disclosed ?? []) {
       const set = disclosed.get(group) ?? new Set<string>();
       for (const uscc of operators) set.add(uscc);
@@ -127,6 +134,27 @@ function rootFields(operation: OperationDefinitionNode): string[] {
 /** The codes of a failed write's errors (never their messages, which may quote values). */
 function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
   return [...new Set((errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))].sort();
+}
+
+/**
+ * A derived value discloses the groups it reveals (a part of a mixed value only where the caller
+ * holds that part's group): recorded for the operators its own group disclosed. This may name an
+ * operator for whom only the own group's plain fields were asked in the same operation; the trail
+ * errs on the side of recording a disclosure.
+ */
+function addRevealed(disclosed: Map<GroupId, Set<string>>, coordinates: ReadonlySet<string>, catalogue: Catalogue, grants: GatewayAuth['grants']): void {
+  for (const coordinate of coordinates) {
+    const own = catalogue.groupOf(coordinate)?.id;
+    const operators = own ? disclosed.get(own) : undefined;
+    if (!operators) continue;
+    const withheld = new Set(catalogue.withheldParts(coordinate, grants));
+    for (const group of catalogue.derivation(coordinate)!.reveals) {
+      if (withheld.has(group)) continue;
+      const set = disclosed.get(group) ?? new Set<string>();
+      for (const uscc of operators) set.add(uscc);
+      disclosed.set(group, set);
+    }
+  }
 }
 
 /**

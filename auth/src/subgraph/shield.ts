@@ -37,10 +37,13 @@ export function shieldSubgraphSchema(schema: GraphQLSchema, options: { catalogue
       // Deny by default: a field the tree does not name is refused.
       fallbackRule: deny,
       allowExternalErrors: true,
-      fallbackError: (_thrown, _parent, _args, _context, info) => {
+      fallbackError: (_thrown, _parent, _args, shieldContext, info) => {
+        const context = shieldContext as { auth?: SubgraphAuth };
         const coordinate = `${info.parentType.name}.${info.fieldName}`;
         if (WRITES_BY_COORDINATE.has(coordinate)) return forbidden(`Not authorized to run ${coordinate} (see the write catalogue: who may run it, with which role).`, { coordinate, group: null });
-        return forbidden(`Not authorized to read ${coordinate}.`, { coordinate, group: catalogue.groupOf(coordinate)?.id ?? null });
+        // The group refused: the coordinate's own, or for a derived value the source group missing.
+        const decision = context.auth ? catalogue.decide(coordinate, context.auth.grants, context.auth.principal) : null;
+        return forbidden(`Not authorized to read ${coordinate}.`, { coordinate, group: decision?.group ?? catalogue.groupOf(coordinate)?.id ?? null });
       },
     }),
   );

@@ -442,7 +442,8 @@ describe('row scope (限定知悉范围)', () => {
       expect(row).toEqual({
         district: row.district,
         members: cell(members.length),
-        activeMembers: cell(members.filter((m) => m.status === 'ACTIVE').length),
+        // Complementary suppression (issue 10): shown only when neither the active nor the other members are under 3.
+        activeMembers: members.length < 3 ? null : cell(members.filter((m) => m.status === 'ACTIVE').length, Math.min(...[true, false].map((a) => members.filter((m) => (m.status === 'ACTIVE') === a).length))),
         byGrade: CREDIT_GRADES.map((grade) => ({ grade, members: cell(members.filter((m) => m.grade === grade).length) })),
         leads: cell(leads.length, operators(leads)),
         openLeads: cell(open.length, operators(open)),

@@ -10,6 +10,8 @@ import { createComplaintsServer } from './server';
 import { defaultGrantRows, effectiveGrants, generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 
 const asOf = '2026-11-01';
+/** A calendar quarter that has ended: the window of a caller without complaintTickets in full (issue 10). */
+const QUARTER = { from: '2026-07-01', to: '2026-09-30' };
 const world = generateRegistrationSeed(300, { asOf }).world;
 const seed = generateComplaintsSeed(world, { asOf });
 let databases: TestDatabases;
@@ -443,8 +445,10 @@ describe('row scope (限定知悉范围)', () => {
       expect(entities[memberList.length].complaintSummary).toEqual({ total: 0, open: 0 });
 
       const members = new Set(memberList);
-      const memberTickets = seed.tickets.filter((t) => t.uscc && members.has(t.uscc));
-      const stats = (await runAs(auth, STATISTICS_QUERY, { from: historyFrom, to: asOf })).complaintStatistics;
+      // Issue 10: without complaintTickets, counts are over a calendar month or quarter that has ended.
+      const memberTickets = seed.tickets.filter((t) => t.uscc && members.has(t.uscc) && t.receivedOn >= QUARTER.from && t.receivedOn <= QUARTER.to);
+      expect(memberTickets.length).toBeGreaterThan(0);
+      const stats = (await runAs(auth, STATISTICS_QUERY, QUARTER)).complaintStatistics;
       expect(new Map(stats.map((r: any) => [r.district, r.tickets]))).toEqual(tally(memberTickets, (t) => t.district));
       for (const row of stats) {
         const mine = memberTickets.filter((t) => t.district === row.district);
@@ -460,8 +464,10 @@ describe('row scope (限定知悉范围)', () => {
     const auth = callerAuth('statistics', { complaintSummary: 'AGGREGATE' });
     const cells = { suppressed: 0, shown: 0 };
     const rows = { suppressed: 0, shown: 0 };
-    // The whole history (large cells) and one month (small ones).
-    for (const [from, to] of [[historyFrom, asOf], [addDays(asOf, -30), asOf]] as const) {
+    // Issue 10: an AGGREGATE caller counts over a calendar quarter (large cells) or month (small ones).
+    const refused = await server.execute(STATISTICS_QUERY, { from: historyFrom, to: asOf }, auth);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    for (const [from, to] of [[QUARTER.from, QUARTER.to], ['2026-10-01', '2026-10-31']] as const) {
       const windowed = seed.tickets.filter((t) => t.receivedOn >= from && t.receivedOn <= to);
       const stats = (await runAs(auth, STATISTICS_QUERY, { from, to })).complaintStatistics;
       const owner = (await counted(STATISTICS_QUERY, { from, to })).data.complaintStatistics;
@@ -477,11 +483,16 @@ describe('row scope (限定知悉范围)', () => {
         for (const [list, key] of [[row.byCategory, 'category'], [row.byStatus, 'status']] as const) {
           const expected = tally(mine, (t) => t[key] as string);
           expect(new Set(list.map((x: any) => x[key]))).toEqual(new Set(expected.keys()));
-          for (const cell of list) {
-            const behind = distinctOperators(mine.filter((t) => t[key] === cell[key]));
-            expect(cell.count).toBe(behind < 3 ? null : expected.get(cell[key]));
-            cells[behind < 3 ? 'suppressed' : 'shown']++;
-          }
+          const own = list.map((cell: any) => (distinctOperators(mine.filter((t) => t[key] === cell[key])) < 3 ? null : expected.get(cell[key])!));
+          // Complementary suppression: with the total shown, one suppressed cell takes the smallest other with it.
+          const lone = !small && own.filter((c: number | null) => c === null).length === 1;
+          const smallest = lone ? own.reduce((m: number, c: number | null, i: number) => (c !== null && (m < 0 || c < own[m]!) ? i : m), -1) : -1;
+          list.forEach((cell: any, i: number) => {
+            const value = i === smallest ? null : own[i];
+            expect(cell.count).toBe(value);
+            cells[value === null ? 'suppressed' : 'shown']++;
+          });
+          expect(list.filter((cell: any) => cell.count === null).length === 1 && !small).toBe(false);
         }
       }
       // The owner reads every cell.
@@ -591,15 +602,18 @@ describe('cross-check signals', () => {
       const principal = { sub: `${agency}-reader`, agency, level: district ? ('district' as const) : ('city' as const), district, roles: ['reader' as const] };
       return { principal, grants: effectiveGrants(principal, defaultGrantRows()), requestId: 't' };
     };
-    const variables = { d: home, from: historyFrom, to: asOf };
+    // Issue 10: a caller without complaintTickets in full counts over a calendar month or quarter that has ended.
+    const arbitrary = await server.execute(TALLIES, { d: home, from: historyFrom, to: asOf }, reader('market'));
+    expect(arbitrary.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const variables = { d: home, ...QUARTER };
     expect(await tallies(variables, reader('commerce', elsewhere))).toEqual([]);
-    expect(await tallies(variables, reader('commerce', home))).toEqual(expected(home, historyFrom, asOf));
-    expect(await tallies(variables, reader('market'))).toEqual(expected(home, historyFrom, asOf));
+    expect(await tallies(variables, reader('commerce', home))).toEqual(expected(home, QUARTER.from, QUARTER.to));
+    expect(await tallies(variables, reader('market'))).toEqual(expected(home, QUARTER.from, QUARTER.to));
     // A HANDLER grant of complaintSummary counts only the tickets routed to the caller's agency.
     const handler = callerAuth('market', { complaintSummary: 'HANDLER' });
-    const routed = expected(home, historyFrom, asOf, null, (t) => t.handlingAgency === 'market');
+    const routed = expected(home, QUARTER.from, QUARTER.to, null, (t) => t.handlingAgency === 'market');
     expect(routed.length).toBeGreaterThan(0);
-    expect(routed).not.toEqual(expected(home, historyFrom, asOf));
+    expect(routed).not.toEqual(expected(home, QUARTER.from, QUARTER.to));
     expect(await tallies(variables, handler)).toEqual(routed);
     // An AGGREGATE grant reads statistics only: the list is refused.
     const aggregate = await server.execute(TALLIES, variables, reader('statistics'));
@@ -607,11 +621,11 @@ describe('cross-check signals', () => {
   });
 
   it("a MEMBERS grant counts only the association's member operators", async () => {
-    const all = expected(home, historyFrom, asOf);
+    const all = expected(home, QUARTER.from, QUARTER.to);
     const members = all.filter((_, i) => i % 2 === 0).map((x) => x.uscc);
     await replaceMemberScope(database.db, memberScope, members);
     try {
-      const got = await tallies({ d: home, from: historyFrom, to: asOf }, callerAuth('association', { complaintSummary: 'MEMBERS' }));
+      const got = await tallies({ d: home, ...QUARTER }, callerAuth('association', { complaintSummary: 'MEMBERS' }));
       expect(got).toEqual(all.filter((x) => members.includes(x.uscc)));
     } finally {
       await replaceMemberScope(database.db, memberScope, []);

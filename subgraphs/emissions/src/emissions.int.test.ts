@@ -331,12 +331,18 @@ describe('emissions row scope', () => {
       const result = await server.execute(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Operator {
         uscc emissionSummary { compliant reasons machineCount } penalties { id }
       } } }`, { r: probe.map((o) => ({ __typename: 'Operator', uscc: o.uscc })) }, auth);
-      expect(result.errors).toBeUndefined();
+      // Issue 10: the reasons of groups the association holds no grant of (machines, inspections)
+      // are withheld, and each summary's reasons say so with a FORBIDDEN naming those groups.
+      expect(result.errors?.length).toBe(probe.filter((o) => members.has(o.uscc)).length);
+      expect(new Set(result.errors?.map((e) => JSON.stringify([e.extensions?.code, e.extensions?.withheldGroups, e.path?.slice(-1)])))).toEqual(
+        new Set([JSON.stringify(['FORBIDDEN', ['machinesAndPermits', 'inspections'], ['reasons']])]),
+      );
       for (const entity of (result.data as any)._entities as any[]) {
         if (members.has(entity.uscc)) {
           const summary = expectedSummary(entity.uscc)!;
           expect(entity.emissionSummary).toMatchObject({ compliant: summary.compliant, machineCount: summary.machineCount });
-          expect(entity.emissionSummary.reasons).toHaveLength(summary.reasonCount);
+          // Only the penalty reasons: one per penalty still publicised.
+          expect(entity.emissionSummary.reasons).toHaveLength(publicised(entity.uscc).length);
           expect(entity.penalties.map((p: any) => p.id)).toEqual(publicised(entity.uscc).map((p) => p.id));
         } else {
           expect(entity).toEqual({ uscc: entity.uscc, emissionSummary: null, penalties: [] });
@@ -367,7 +373,8 @@ describe('emissions row scope', () => {
     const expected = expectedStatistics(() => true).map((row) => ({
       district: row.district,
       operators: suppressed(row.operators, row.operators),
-      compliantOperators: suppressed(row.compliantOperators, row.compliantOperators),
+      // Complementary suppression: shown only when neither the compliant nor the others are under 3.
+      compliantOperators: row.operators < 3 ? null : suppressed(row.compliantOperators, Math.min(row.compliantOperators, row.operators - row.compliantOperators)),
       machines: suppressed(row.machines, row.operators),
       enclosedMachines: suppressed(row.enclosedMachines, row.operators),
       openMachines: suppressed(row.openMachines, row.operators),

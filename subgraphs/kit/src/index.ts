@@ -18,3 +18,5 @@ export * from './row-scope';
 export * from './member-scope';
 export * from './intake';
 export * from './sql-types';
+export * from './withheld-parts';
+export * from './table-groups';

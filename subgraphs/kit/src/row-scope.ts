@@ -63,3 +63,19 @@ export const MIN_CELL_OPERATORS = 3;
 export function suppressSmall(value: number, operators: number, scope: RowScope): number | null {
   return scope.aggregate && operators < MIN_CELL_OPERATORS ? null : value;
 }
+
+/**
+ * Complementary suppression for AGGREGATE callers: `cells` partition `total` (as the caller sees
+ * each, after suppressSmall; a cell the answer does not show, such as the non-compliant operators
+ * that are `operators − compliantOperators`, is passed too). Where the total is shown and exactly
+ * one cell is suppressed, that cell is the total minus the others: the smallest other cell is
+ * suppressed too, so that no subtraction recovers it. Returns the cells in the same order.
+ */
+export function suppressComplements(total: number | null, cells: ReadonlyArray<number | null>, scope: RowScope): Array<number | null> {
+  if (!scope.aggregate || total === null || cells.filter((c) => c === null).length !== 1) return [...cells];
+  let smallest = -1;
+  cells.forEach((cell, i) => {
+    if (cell !== null && (smallest < 0 || cell < cells[smallest]!)) smallest = i;
+  });
+  return cells.map((cell, i) => (i === smallest ? null : cell));
+}

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -13,6 +13,7 @@ import { bodyHash, ErrorCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEM
 import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
 import { checkUscc } from './uscc';
+import { withheldPartsPlugin } from './withheld-parts';
 import type { ServiceConfig } from './config';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -55,7 +56,7 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   // The catalogue, enforced again here: graphql-shield over the federated schema.
   const schema = shieldSubgraphSchema(buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> }]));
   const authentication = useSubgraphAuthentication({ subgraph: options.name, keys: options.gatewayKeys });
-  const contextFor = async (auth: SubgraphAuth) => ({ ...(await options.context(auth)), auth });
+  const contextFor = async (auth: SubgraphAuth) => ({ ...(await options.context(auth)), auth, withheldParts: [] as GraphQLError[] });
   const apollo = new ApolloServer<TContext & { auth: SubgraphAuth }>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -67,6 +68,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       ApolloServerPluginInlineTraceDisabled(),
       // No HTTP caching of answers (each depends on the caller's grants): its per-field hook only costs time.
       ApolloServerPluginCacheControlDisabled(),
+      // Mixed values: the FORBIDDEN errors naming the groups of the parts left out.
+      withheldPartsPlugin(),
     ],
   });
 

@@ -77,10 +77,31 @@ describe('registration subgraph', () => {
     }
   });
 
-  it('counts per district', async () => {
+  it('counts per district, each district its own open outlets (the subquery is correlated on the operator table)', async () => {
     const result = await run('{ registrationStatistics { district operators active openOutlets } }');
     const rows = (result.data as any).registrationStatistics;
     expect(rows.reduce((s: number, r: any) => s + r.operators, 0)).toBe(300);
+    for (const row of rows) expect(row.openOutlets, row.district).toBe(seed.outlets.filter((o) => o.status === 'OPEN' && o.district === row.district).length);
+    expect(new Set(rows.map((r: any) => r.openOutlets)).size).toBeGreaterThan(1);
+  });
+
+  it('an AGGREGATE caller: cells under 3 suppressed, and a second status cell wherever one could be recovered from operators', async () => {
+    const principal = { sub: 't', agency: 'statistics' as Agency, level: 'city' as const, district: null, roles: ['reader' as const] };
+    const grants = new Map([['registration', 'AGGREGATE'], ['outlets', 'AGGREGATE']].map(([group, scope]) => [group, { group, scope, grantId: 'g' }])) as SubgraphAuth['grants'];
+    const result = await server.execute('{ registrationStatistics { district operators active revoked deregistered movedOut abnormalListed openOutlets } }', {}, { principal, grants, requestId: 'r' });
+    expect(result.errors).toBeUndefined();
+    let suppressed = 0;
+    for (const row of (result.data as any).registrationStatistics) {
+      const mine = seed.operators.filter((o) => o.district === row.district);
+      const cells = (['ACTIVE', 'REVOKED', 'DEREGISTERED', 'MOVED_OUT'] as const).map((status) => mine.filter((o) => o.status === status).length);
+      const shown = [row.active, row.revoked, row.deregistered, row.movedOut];
+      expect(row.operators).toBe(mine.length < 3 ? null : mine.length);
+      shown.forEach((value, i) => expect(value === null || value === cells[i]).toBe(true));
+      // Never exactly one suppressed status cell under a shown total.
+      if (row.operators !== null) expect(shown.filter((v) => v === null).length).not.toBe(1);
+      if (row.operators !== null && shown.some((v) => v === null)) suppressed++;
+    }
+    expect(suppressed).toBeGreaterThan(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNotNull, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias, unionAll, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
-import { anyOf, jsonRows, keysRelation, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonRows, keysRelation, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   creditScoreDimensions,
   creditScores,
@@ -237,7 +237,12 @@ const gradeCount = (grade: CreditGradeValue) => sql<number>`(count(*) filter (wh
  * nothing in it is visible. Member cells count operators (one membership per operator), so each is
  * suppressed on its own value; lead cells on the number of distinct operators behind them.
  */
-export async function associationStatistics(db: AssociationDb, district: string | null, scopes: Pick<AssociationScopes, 'creditGrade' | 'leads'>): Promise<AssociationStatisticsRow[]> {
+export async function associationStatistics(
+  db: AssociationDb,
+  district: string | null,
+  scopes: Pick<AssociationScopes, 'creditGrade' | 'leads'>,
+  options: { leads: boolean } = { leads: true },
+): Promise<AssociationStatisticsRow[]> {
   const members = db
     .select({
       district: memberships.district,
@@ -274,7 +279,9 @@ export async function associationStatistics(db: AssociationDb, district: string 
     .from(leads)
     .where(and(district ? eq(leads.district, district) : undefined, leadCondition(scopes.leads)))
     .groupBy(leads.district);
-  const u = unionAll(members, leadCounts).as('u');
+  // Leads are read only for a caller who asked for their cells and may read them: otherwise a
+  // district with leads and no member would still show up as a row, telling that it has leads.
+  const u = (options.leads ? unionAll(members, leadCounts) : members).as('u');
   const sum = (column: SQL.Aliased<number>) => sql<number>`sum(${column})::int`;
   const rows = await db
     .select({
@@ -302,7 +309,8 @@ export async function associationStatistics(db: AssociationDb, district: string 
   return rows.map((row) => ({
     district: row.district,
     members: member(row.members),
-    activeMembers: member(row.activeMembers),
+    // Complementary suppression: the active members and the others partition the members.
+    activeMembers: suppressComplements(member(row.members), [member(row.activeMembers), member(row.members - row.activeMembers)], scopes.creditGrade)[0] ?? null,
     byGrade: [
       { grade: 'AAA', members: member(row.aaa) },
       { grade: 'AA', members: member(row.aa) },

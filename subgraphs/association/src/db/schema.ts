@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { bigserial, boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const association = pgSchema('association');
@@ -158,6 +158,15 @@ export const leadEvents = association.table(
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
 export const { importBatches, changeLog } = intakeTables(association);
+
+/**
+ * The field group whose data each table holds (see the kit's tableGroups): a resolver may read only
+ * the tables of the groups its field owns, summarises or reveals (tests/src/derived-reveals.int.test.ts).
+ */
+export const TABLE_GROUPS = tableGroups([
+  [memberships, 'creditGrade'], [creditScores, 'creditScore'], [creditScoreDimensions, 'creditScore'], [leads, 'leads'], [leadEvents, 'leads'],
+  [importBatches, null], [changeLog, null],
+]);
 
 // Relations
 

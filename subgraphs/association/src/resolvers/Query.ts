@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput, CATALOGUE } from '@xiran/auth';
 import { district, optionalDistrict, pageWindow, requestedFields, toConnection } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { decodeLeadCursor, leadCursorKey, leadPage, type LeadFilter, type LeadOrder } from '../db/lead-pages';
@@ -48,9 +48,11 @@ export const Query = {
     return toConnection(rows, limit, (row) => row.uscc, totalCount);
   },
 
-  async associationStatistics(_: unknown, args: { district?: string | null }, ctx: AssociationContext) {
+  async associationStatistics(_: unknown, args: { district?: string | null }, ctx: AssociationContext, info: GraphQLResolveInfo) {
     const code = optionalDistrict('district', args.district);
-    const rows = await associationStatistics(ctx.db, code, ctx.scopes);
+    const asked = requestedFields(info, 'AssociationDistrictStatistics');
+    const leads = ['leads', 'openLeads'].some((f) => asked.has(f) && CATALOGUE.decide(`AssociationDistrictStatistics.${f}`, ctx.auth.grants, ctx.auth.principal).allowed);
+    const rows = await associationStatistics(ctx.db, code, ctx.scopes, { leads });
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, isNotNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { anyOf, jsonObject, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonObject, jsonRows, keysRelation, membersOf, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import { complainants, memberScope, tickets, type ComplainantRow, type TicketRow } from './schema';
 
 export type ComplaintsDb = Database;
@@ -290,13 +290,20 @@ export async function complaintStatistics(
     .where(and(inWindow(tickets.receivedOn), options.district ? eq(tickets.district, options.district) : undefined, ticketScope(scope)))
     .groupBy(tickets.district)
     .orderBy(tickets.district);
-  return rows.map((row) => ({
-    district: row.district,
-    tickets: suppressSmall(row.tickets, row.operators, scope),
-    operators: suppressSmall(row.operators, row.operators, scope),
-    byCategory: row.byCategory.map((x) => ({ category: x.category, count: suppressSmall(x.count, x.operators, scope) })),
-    byStatus: row.byStatus.map((x) => ({ status: x.status, count: suppressSmall(x.count, x.operators, scope) })),
-  }));
+  return rows.map((row) => {
+    const tickets = suppressSmall(row.tickets, row.operators, scope);
+    // The categories partition the tickets, and so do the statuses: where one cell is suppressed
+    // and the total shown, a second is suppressed too (no subtraction recovers the first).
+    const byCategory = suppressComplements(tickets, row.byCategory.map((x) => suppressSmall(x.count, x.operators, scope)), scope);
+    const byStatus = suppressComplements(tickets, row.byStatus.map((x) => suppressSmall(x.count, x.operators, scope)), scope);
+    return {
+      district: row.district,
+      tickets,
+      operators: suppressSmall(row.operators, row.operators, scope),
+      byCategory: row.byCategory.map((x, i) => ({ category: x.category, count: byCategory[i] ?? null })),
+      byStatus: row.byStatus.map((x, i) => ({ status: x.status, count: byStatus[i] ?? null })),
+    };
+  });
 }
 
 /** The row of a district no ticket in scope falls in: zeros, each suppressed as the caller must see it. */

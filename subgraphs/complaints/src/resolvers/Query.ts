@@ -4,6 +4,7 @@ import { district, optionalDistrict, pageWindow, requestedFields, requireDistric
 import type { ComplaintsContext } from '../context';
 import { complaintStatistics, complaintTallies, emptyStatisticsRow, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
 import type { TicketRow } from '../db/schema';
+import { checkedWindow } from '../windows';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -54,7 +55,8 @@ export const Query = {
     const code = optionalDistrict('district', args.district);
     dateOrder('from', args.from, 'to', args.to);
     const scope = ctx.scopes.summary;
-    const rows = await complaintStatistics(ctx.db, { district: code, from: args.from ?? null, to: args.to ?? null, scope });
+    const { from, to } = checkedWindow(ctx.auth, { from: args.from ?? null, to: args.to ?? null }, { defaultWindow: true });
+    const rows = await complaintStatistics(ctx.db, { district: code, from, to, scope });
     // A district asked for by name gets its row even when no ticket falls in the window, unless
     // it lies outside a district-level caller's own district: that one sees no other district.
     const visible = code && (scope.district === null || scope.district === code);
@@ -70,6 +72,7 @@ export const Query = {
   ) {
     const code = requireDistrict('district', args.district);
     dateOrder('from', args.from, 'to', args.to);
-    return complaintTallies(ctx.db, { district: code, from: args.from, to: args.to ?? null, category: args.category ?? null, scope: ctx.scopes.summary });
+    const { to } = checkedWindow(ctx.auth, { from: args.from, to: args.to ?? null }, { defaultWindow: false });
+    return complaintTallies(ctx.db, { district: code, from: args.from, to, category: args.category ?? null, scope: ctx.scopes.summary });
   },
 };

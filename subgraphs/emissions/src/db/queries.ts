@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { union, type PgColumn } from 'drizzle-orm/pg-core';
-import { anyOf, jsonRows, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonRows, keysRelation, membersOf, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   inspections,
   machines,
@@ -37,9 +37,16 @@ const inScope = (table: ScopedTable, scope: RowScope) => scopeCondition({ distri
 /** The most months `solventLedger(months:)` may ask for; the entity part reads this many. */
 export const MAX_LEDGER_MONTHS = 36;
 
+/** The reasons of a summary by the group whose facts each states (EmissionSummary.reasons reveals them). */
+export interface ReasonsByGroup {
+  machinesAndPermits: string[];
+  inspections: string[];
+  penalties: string[];
+}
+
 export interface EmissionSummaryRecord {
   compliant: boolean;
-  reasons: string[];
+  reasons: ReasonsByGroup;
   solvents: Solvent[];
   machineCount: number;
   enclosedShare: number | null;
@@ -68,8 +75,9 @@ export interface OutletRecord {
 /**
  * The facts behind one operator's compliance, as a one-row subquery correlated on `uscc` (an SQL
  * expression of the outer query: `k.key`, `ops.uscc`). Columns: machine_count, enclosed_count,
- * solvents, has_record and reasons (text[], empty when compliant). "Today" is current_date, as for
- * the publicised penalties.
+ * solvents, has_record, and the reasons (text[], all empty when compliant) by the group whose facts
+ * each states: machine_reasons (machinesAndPermits), inspection_reasons (inspections),
+ * penalty_reasons (penalties). "Today" is current_date, as for the publicised penalties.
  */
 function complianceFacts(uscc: SQL, scope: RowScope): SQL {
   // Every table read for the summary is limited to the rows the caller may see (emissionSummary scope):
@@ -83,10 +91,13 @@ function complianceFacts(uscc: SQL, scope: RowScope): SQL {
       f.machine_count, f.enclosed_count, f.solvents, f.has_record,
       array_remove(array[
         case when f.open_count > 0 then format('%s open machine(s) in use, not retrofitted (开启式干洗机在用)', f.open_count) end,
-        case when f.solvent_machines > 0 and not f.has_eia then 'solvent machines in use without an EIA approval or registration form (无环评手续)' end,
+        case when f.solvent_machines > 0 and not f.has_eia then 'solvent machines in use without an EIA approval or registration form (无环评手续)' end
+      ]::text[], null) as machine_reasons,
+      array_remove(array[
         case when f.last_result = 'VIOLATION' then format('last inspection on %s found a VIOLATION (检查发现违法)', f.last_date) end,
         case when f.last_result <> 'PASS' and f.last_due < current_date then format('rectification due %s is overdue (逾期未整改)', f.last_due) end
-      ]::text[], null) || f.penalty_reasons as reasons
+      ]::text[], null) as inspection_reasons,
+      f.penalty_reasons
     from (
       select
         m.machine_count, m.enclosed_count, m.open_count, m.solvent_machines, m.solvents,
@@ -120,11 +131,14 @@ function complianceFacts(uscc: SQL, scope: RowScope): SQL {
     ) f`;
 }
 
+/** Compliant: no reason of any group (over the rows of the emissionSummary scope). */
+const compliantOf = (c: SQL) => sql`cardinality(${c}.machine_reasons) + cardinality(${c}.inspection_reasons) + cardinality(${c}.penalty_reasons) = 0`;
+
 /** The summary as JSON (null without any record), correlated on `uscc`. */
 function summaryJson(uscc: SQL, scope: RowScope): SQL<EmissionSummaryRecord | null> {
   return sql<EmissionSummaryRecord | null>`(select case when c.has_record then json_build_object(
-      'compliant', cardinality(c.reasons) = 0,
-      'reasons', c.reasons,
+      'compliant', ${compliantOf(sql`c`)},
+      'reasons', json_build_object('machinesAndPermits', c.machine_reasons, 'inspections', c.inspection_reasons, 'penalties', c.penalty_reasons),
       'solvents', c.solvents,
       'machineCount', c.machine_count,
       'enclosedShare', case when c.machine_count = 0 then null else c.enclosed_count::float8 / c.machine_count end
@@ -296,7 +310,7 @@ export async function emissionStatistics(db: EmissionsDb, district: string | nul
     .select({
       district: ops.district,
       operators: sql<number>`count(*)::int`,
-      compliantOperators: sql<number>`(count(*) filter (where (select cardinality(c.reasons) = 0 from (${complianceFacts(sql`${ops.uscc}`, summaryScope)}) c)))::int`,
+      compliantOperators: sql<number>`(count(*) filter (where (select ${compliantOf(sql`c`)} from (${complianceFacts(sql`${ops.uscc}`, summaryScope)}) c)))::int`,
       machines: sql<number>`(select count(*)::int from ${machines} where ${inUse})`,
       enclosedMachines: sql<number>`(select count(*)::int from ${machines} where ${inUse} and ${machines.enclosure} <> 'OPEN')`,
       openMachines: sql<number>`(select count(*)::int from ${machines} where ${inUse} and ${machines.enclosure} = 'OPEN')`,
@@ -314,10 +328,19 @@ export async function emissionStatistics(db: EmissionsDb, district: string | nul
       : rows;
   return answer.map((row) => {
     const byOperators = (value: number, scope: RowScope) => suppressSmall(value, row.operators, scope);
+    const operators = suppressSmall(row.operators, row.operators, summaryScope);
+    // The compliant and the non-compliant operators partition the operators: the second is not
+    // shown, but it is operators − compliantOperators, so it is suppressed with the first.
+    const nonCompliant = row.operators - row.compliantOperators;
+    const [compliantOperators] = suppressComplements(
+      operators,
+      [suppressSmall(row.compliantOperators, row.compliantOperators, summaryScope), suppressSmall(nonCompliant, nonCompliant, summaryScope)],
+      summaryScope,
+    );
     return {
       district: row.district,
-      operators: suppressSmall(row.operators, row.operators, summaryScope),
-      compliantOperators: suppressSmall(row.compliantOperators, row.compliantOperators, summaryScope),
+      operators,
+      compliantOperators: compliantOperators ?? null,
       machines: byOperators(row.machines, scopes.machinesAndPermits),
       enclosedMachines: byOperators(row.enclosedMachines, scopes.machinesAndPermits),
       openMachines: byOperators(row.openMachines, scopes.machinesAndPermits),

@@ -1,5 +1,5 @@
 import { date, doublePrecision, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const emissions = pgSchema('emissions');
@@ -128,6 +128,15 @@ export const memberScope = memberScopeTable(emissions);
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
 export const { importBatches, changeLog } = intakeTables(emissions);
+
+/**
+ * The field group whose data each table holds (see the kit's tableGroups): a resolver may read only
+ * the tables of the groups its field owns, summarises or reveals (tests/src/derived-reveals.int.test.ts).
+ */
+export const TABLE_GROUPS = tableGroups([
+  [machines, 'machinesAndPermits'], [permits, 'machinesAndPermits'], [inspections, 'inspections'], [solventLedger, 'inspections'], [penalties, 'penalties'],
+  [memberScope, null], [importBatches, null], [changeLog, null],
+]);
 
 // Relations
 //

@@ -1,6 +1,7 @@
 import { intakeResolvers, scalarResolvers } from '@xiran/subgraph-kit';
 import { INTAKE } from '../datasets';
 import { DryCleaningMachine } from './DryCleaningMachine';
+import { EmissionSummary } from './EmissionSummary';
 import { Mutation } from './Mutation';
 import { Operator } from './Operator';
 import { Outlet } from './Outlet';
@@ -10,4 +11,4 @@ import { SolventUse } from './SolventUse';
 
 const intake = intakeResolvers(INTAKE);
 
-export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet, DryCleaningMachine, SolventLedgerMonth, SolventUse };
+export const resolvers = { ...scalarResolvers, ...intake, Query: { ...Query, ...intake.Query }, Mutation, Operator, Outlet, EmissionSummary, DryCleaningMachine, SolventLedgerMonth, SolventUse };

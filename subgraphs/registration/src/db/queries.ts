@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, ilike, inArray, not, sql, type SQL } from 'drizzle-orm';
-import { anyOf, jsonRows, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { anyOf, jsonRows, membersOf, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import { memberScope, operators, outlets, type OperatorRow, type OutletRow } from './schema';
 
 export type RegistrationDb = Database;
@@ -134,11 +134,24 @@ export interface RegistrationStatisticsRow {
 }
 
 /**
- * Counts per district over the operators the caller may see; for an AGGREGATE grant, cells of
- * fewer than 3 are suppressed (null).
+ * Counts per district over the operators the caller may see; `openOutlets` (only when asked for)
+ * counts the district's open outlets under the caller's outlets scope, a group of its own. For an
+ * AGGREGATE grant, cells of fewer than 3 are suppressed (null), and so is a second status cell
+ * wherever one suppressed cell could be recovered from `operators` by subtraction.
  */
-export async function registrationStatistics(db: RegistrationDb, district: string | null, scope: RowScope): Promise<Array<{ [K in keyof RegistrationStatisticsRow]: K extends 'district' ? string : number | null }>> {
-  const openOutlets = sql<number>`(select count(*)::int from ${outlets} where ${outlets.district} = ${operators.district} and ${outlets.status} = 'OPEN' and ${outletScope(scope)})`;
+export async function registrationStatistics(
+  db: RegistrationDb,
+  district: string | null,
+  scopes: RegistrationScopes,
+  options: { openOutlets: boolean },
+): Promise<Array<{ [K in keyof RegistrationStatisticsRow]: K extends 'district' ? string : number | null }>> {
+  const scope = scopes.registration;
+  // In a select list drizzle prints columns unqualified, and inside the subquery an unqualified
+  // "district" is the outlet's own: the correlation names the outer table explicitly.
+  const operatorDistrict = sql`${operators}.${sql.identifier(operators.district.name)}`;
+  const openOutlets = options.openOutlets
+    ? sql<number>`(select count(*)::int from ${outlets} where ${outlets.district} = ${operatorDistrict} and ${outlets.status} = 'OPEN' and ${outletScope(scopes.outlets)})`
+    : sql<number>`0`;
   const rows = await db
     .select({
       district: operators.district,
@@ -154,8 +167,22 @@ export async function registrationStatistics(db: RegistrationDb, district: strin
     .where(and(district ? eq(operators.district, district) : undefined, operatorScope(scope)))
     .groupBy(operators.district)
     .orderBy(asc(operators.district));
-  return rows.map(({ district: code, ...cells }) => ({
-    district: code,
-    ...(Object.fromEntries(Object.entries(cells).map(([k, v]) => [k, suppressSmall(v, k === 'openOutlets' ? cells.operators : v, scope)])) as Omit<RegistrationStatisticsRow, 'district'>),
-  }));
+  return rows.map((row) => {
+    const small = (value: number) => suppressSmall(value, value, scope);
+    const total = small(row.operators);
+    // The four statuses partition the operators; the abnormal-listed and the others do too.
+    const [active, revoked, deregistered, movedOut] = suppressComplements(total, [row.active, row.revoked, row.deregistered, row.movedOut].map(small), scope);
+    const [abnormalListed] = suppressComplements(total, [small(row.abnormalListed), small(row.operators - row.abnormalListed)], scope);
+    return {
+      district: row.district,
+      operators: total,
+      active: active ?? null,
+      revoked: revoked ?? null,
+      deregistered: deregistered ?? null,
+      movedOut: movedOut ?? null,
+      abnormalListed: abnormalListed ?? null,
+      // Outlets stand behind the district's operators: suppressed with them, under the outlets grant.
+      openOutlets: suppressSmall(row.openOutlets, row.operators, scopes.outlets),
+    };
+  });
 }

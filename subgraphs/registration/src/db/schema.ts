@@ -1,6 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { boolean, date, doublePrecision, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, memberScopeTable } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const registration = pgSchema('registration');
@@ -64,6 +64,14 @@ export const memberScope = memberScopeTable(registration);
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
 export const { importBatches, changeLog } = intakeTables(registration);
+
+/**
+ * The field group whose data each table holds (see the kit's tableGroups): a resolver may read only
+ * the tables of the groups its field owns, summarises or reveals (tests/src/derived-reveals.int.test.ts).
+ */
+export const TABLE_GROUPS = tableGroups([
+  [operators, 'registration'], [outlets, 'outlets'], [memberScope, null], [importBatches, null], [changeLog, null],
+]);
 
 // Relations
 

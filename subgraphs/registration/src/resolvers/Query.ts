@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { CATALOGUE } from '@xiran/auth';
 import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
 import type { RegistrationContext } from '../context';
 import { operatorKeys, operatorPage, registrationStatistics, type OperatorFilter } from '../db/queries';
@@ -29,8 +30,12 @@ export const Query = {
     return toConnection(rows, limit, (row) => row.uscc, totalCount);
   },
 
-  async registrationStatistics(_: unknown, args: { district?: string | null }, ctx: RegistrationContext) {
-    const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes.registration);
+  async registrationStatistics(_: unknown, args: { district?: string | null }, ctx: RegistrationContext, info: GraphQLResolveInfo) {
+    // Outlets are counted only when asked for by a caller who may know them (the shield nulls the field for the others).
+    const openOutlets =
+      requestedFields(info, 'RegistrationDistrictStatistics').has('openOutlets') &&
+      CATALOGUE.decide('RegistrationDistrictStatistics.openOutlets', ctx.auth.grants, ctx.auth.principal).allowed;
+    const rows = await registrationStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes, { openOutlets });
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, notExists, sql, type SQL } from 'drizzle-orm';
-import { jsonObject, keysRelation, membersOf, scopeCondition, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
+import { jsonObject, keysRelation, membersOf, scopeCondition, suppressComplements, suppressSmall, type Database, type RowScope } from '@xiran/subgraph-kit';
 import {
   headcountBand,
   unitHeadcount,
@@ -147,7 +147,12 @@ export interface SocialInsuranceStatisticsRow {
  * rows it may see. Every cell counts units (operators), so for an AGGREGATE grant on its group
  * a cell of fewer than 3 is suppressed (null).
  */
-export async function socialInsuranceStatistics(db: SocialInsuranceDb, district: string | null, scopes: SocialInsuranceScopes): Promise<SocialInsuranceStatisticsRow[]> {
+export async function socialInsuranceStatistics(
+  db: SocialInsuranceDb,
+  district: string | null,
+  scopes: SocialInsuranceScopes,
+  options: { status: boolean } = { status: true },
+): Promise<SocialInsuranceStatisticsRow[]> {
   const perUnit = db
     .select({
       district: s.district,
@@ -179,17 +184,25 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
     .from(perBand)
     .groupBy(perBand.district)
     .as('b');
-  const rows = await db
-    .select({
-      district: sql<string>`coalesce(${units.district}, ${bands.district})`,
-      units: sql<number>`coalesce(${units.units}, 0)`,
-      unitsInArrears: sql<number>`coalesce(${units.unitsInArrears}, 0)`,
-      unitsTerminated: sql<number>`coalesce(${units.unitsTerminated}, 0)`,
-      bands: bands.bands,
-    })
-    .from(units)
-    .fullJoin(bands, eq(units.district, bands.district))
-    .orderBy(sql`1`);
+  // The status table is read only for a caller who asked for its cells and may read them: for the
+  // others (insuredHeadcount alone) a district with status records and no headcount would still
+  // answer a row, telling that the bureau has units there.
+  const rows = options.status
+    ? await db
+        .select({
+          district: sql<string>`coalesce(${units.district}, ${bands.district})`,
+          units: sql<number>`coalesce(${units.units}, 0)`,
+          unitsInArrears: sql<number>`coalesce(${units.unitsInArrears}, 0)`,
+          unitsTerminated: sql<number>`coalesce(${units.unitsTerminated}, 0)`,
+          bands: bands.bands,
+        })
+        .from(units)
+        .fullJoin(bands, eq(units.district, bands.district))
+        .orderBy(sql`1`)
+    : await db
+        .select({ district: bands.district, units: sql<number>`0`, unitsInArrears: sql<number>`0`, unitsTerminated: sql<number>`0`, bands: bands.bands })
+        .from(bands)
+        .orderBy(sql`1`);
   const counted = rows.map(({ bands: counts, ...row }) => ({
     ...row,
     bands: headcountBand.enumValues.map((band) => ({ band, units: counts?.[band] ?? 0 })),
@@ -201,11 +214,15 @@ export async function socialInsuranceStatistics(db: SocialInsuranceDb, district:
     counted.push({ district, units: 0, unitsInArrears: 0, unitsTerminated: 0, bands: headcountBand.enumValues.map((band) => ({ band, units: 0 })) });
   }
   const status = (value: number) => suppressSmall(value, value, scopes.socialInsuranceStatus);
+  // Complementary suppression: the units in arrears and the others partition the units (so do the
+  // terminated and the others); the others are units − the cell, so they are suppressed together.
+  const withComplement = (units: number | null, cell: number, total: number) =>
+    suppressComplements(units, [status(cell), status(total - cell)], scopes.socialInsuranceStatus)[0] ?? null;
   return counted.map((row) => ({
     district: row.district,
     units: status(row.units),
-    unitsInArrears: status(row.unitsInArrears),
-    unitsTerminated: status(row.unitsTerminated),
+    unitsInArrears: withComplement(status(row.units), row.unitsInArrears, row.units),
+    unitsTerminated: withComplement(status(row.units), row.unitsTerminated, row.units),
     headcountBands: row.bands.map(({ band, units }) => ({ band, units: suppressSmall(units, units, scopes.insuredHeadcount) })),
   }));
 }

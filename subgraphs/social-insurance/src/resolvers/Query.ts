@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput, CATALOGUE } from '@xiran/auth';
 import { district, optionalDistrict, requestedFields, requireDistrict } from '@xiran/subgraph-kit';
 import type { SocialInsuranceContext } from '../context';
 import { insuredUnitKeys, operatorsInArrears, socialInsuranceStatistics } from '../db/queries';
@@ -8,8 +8,12 @@ import { insuredUnitKeys, operatorsInArrears, socialInsuranceStatistics } from '
 const MAX_ARREARS_MONTHS = 240;
 
 export const Query = {
-  async socialInsuranceStatistics(_: unknown, args: { district?: string | null }, ctx: SocialInsuranceContext) {
-    const rows = await socialInsuranceStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes);
+  async socialInsuranceStatistics(_: unknown, args: { district?: string | null }, ctx: SocialInsuranceContext, info: GraphQLResolveInfo) {
+    const asked = requestedFields(info, 'SocialInsuranceDistrictStatistics');
+    const status = ['units', 'unitsInArrears', 'unitsTerminated'].some(
+      (f) => asked.has(f) && CATALOGUE.decide(`SocialInsuranceDistrictStatistics.${f}`, ctx.auth.grants, ctx.auth.principal).allowed,
+    );
+    const rows = await socialInsuranceStatistics(ctx.db, optionalDistrict('district', args.district), ctx.scopes, { status });
     return rows.map((row) => ({ ...row, districtName: district(row.district)?.name ?? row.district }));
   },
 
