@@ -1,5 +1,5 @@
-import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
-import { MEMBER_SCOPE_SUBGRAPHS } from '@xiran/schema';
+import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useMemberScopeSync, useOperatorDistrictSync } from '@xiran/auth';
+import { MEMBER_SCOPE_SUBGRAPHS, OPERATOR_DISTRICT_SUBGRAPHS } from '@xiran/schema';
 import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig } from './config';
 import { connectGatewayDatabase } from './database';
@@ -23,16 +23,24 @@ const memberSync = useMemberScopeSync({
   associationUrl: config.subgraphUrls.association,
   targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
 });
+const operatorDistrictSync = useOperatorDistrictSync({
+  keys: gatewayKeys,
+  registrationUrl: config.subgraphUrls.registration,
+  database: database.db,
+  targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
+});
 const url = await server.listen();
 server.crossCheck.start(crossCheckInterval());
 // The subgraphs may start after the gateway: keep trying on the schedule rather than failing.
 void memberSync.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
+void operatorDistrictSync.start().catch((error) => console.error('[operator-districts] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
     memberSync.stop();
+    operatorDistrictSync.stop();
     stopCheckpoints();
     void server
       .stop()

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
+import { MEMBER_SCOPE_SUBGRAPHS, OPERATOR_DISTRICT_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import type { CrossCheck } from '@xiran/gateway/crosscheck';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { AuditTrail, PgGrantSource, seedDefaultGrants, useMemberScopeSync } from '@xiran/auth';
+import { AuditTrail, PgGrantSource, seedDefaultGrants, useMemberScopeSync, useOperatorDistrictSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 
@@ -35,6 +35,8 @@ export interface Stack {
   grants: PgGrantSource;
   audit: AuditTrail;
   crossCheck: CrossCheck;
+  /** The registry's operator→district map, copied to the gateway and the subgraphs (tests sync on demand after a registration). */
+  operatorDistricts: ReturnType<typeof useOperatorDistrictSync>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gatewayDatabase: ServiceDatabase | undefined;
   let grants: PgGrantSource | undefined;
   let memberSync: ReturnType<typeof useMemberScopeSync> | undefined;
+  let operatorDistricts: ReturnType<typeof useOperatorDistrictSync> | undefined;
   let audit: AuditTrail | undefined;
   let stopCheckpoints: (() => void) | undefined;
   // Every step runs even if an earlier one fails, so no pool outlives the stack.
@@ -59,6 +62,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const steps: Array<() => unknown> = [
       () => stopCheckpoints?.(),
       () => memberSync?.stop(),
+      () => operatorDistricts?.stop(),
       () => grants?.stop(),
       () => gateway?.stop(),
       () => audit?.drain(),
@@ -110,8 +114,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
     });
     await memberSync.start();
+    operatorDistricts = useOperatorDistrictSync({
+      keys: options.keys.gatewayKeys,
+      registrationUrl: subgraphUrls.registration,
+      database: gatewayDatabase.db,
+      targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
+    });
+    await operatorDistricts.start();
     gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, stop };
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, operatorDistricts, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
