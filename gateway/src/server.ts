@@ -63,6 +63,12 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used here');
     return response.body.singleResult as ExecutionResult;
   };
+  // operatorAccessLog answers for an operator only if operator(uscc:) shows it to the same caller:
+  // asked as that caller, through this gateway, so the registry's own row scope decides.
+  const operatorVisible = async (auth: AuthorizedContext['auth'], uscc: string) => {
+    const result = await executeAs(auth, 'query OperatorAccessLogVisibility($uscc: ID!) { operator(uscc: $uscc) { uscc } }', { uscc });
+    return Boolean((result.data as { operator?: unknown } | null | undefined)?.operator);
+  };
   const crossCheck = createCrossCheck({ executeAs, grants: security.grants, database: security.database });
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(
@@ -71,7 +77,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database))
+          ? new LocalGraphQLDataSource(catalogueSchema(security.grants, security.database, { operatorVisible }))
           : name === 'crosscheck'
             ? new LocalGraphQLDataSource(crossCheck.schema)
             : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
