@@ -111,7 +111,7 @@ describe('the audit log by district', () => {
     expect(other.data?.operatorAccessLog ?? null).toBeNull();
     expect(codes(other)).toEqual(['NOT_VISIBLE']);
     // An operator nobody registered answers the same: nothing tells that 滨江's exists.
-    const nobody = await ask(ENV_XIHU, QUERY, { u: completeUscc('91330108MA2AUDIT0') });
+    const nobody = await ask(ENV_XIHU, QUERY, { u: completeUscc('91330108MA2A0DT00') });
     expect(codes(nobody)).toEqual(['NOT_VISIBLE']);
     expect(nobody.errors![0]!.message).toBe(other.errors![0]!.message);
 
@@ -149,7 +149,7 @@ describe('the audit log by district', () => {
 });
 
 describe('writes stay in the uploader’s registered district', () => {
-  const RECORD = 'mutation($input: PenaltyInput!) { recordPenalty(input: $input) { id district } }';
+  const RECORD = 'mutation($input: PenaltyInput!) { recordPenalty(input: $input) { id decisionNumber } }';
   const UPLOADER_XIHU: Caller = { agency: 'environment', level: 'district', district: '330106', roles: ['uploader'] };
   const penalty = (id: string, uscc: string, district: string) => ({
     id,
@@ -196,20 +196,22 @@ describe('writes stay in the uploader’s registered district', () => {
   it('writes about its own district’s operator, and about an unregistered one in its own district only', async () => {
     const own = await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-XH-1', xihu, '330106') });
     expect(own.errors).toBeUndefined();
-    expect(own.data!.recordPenalty).toEqual({ id: 'AUD-XH-1', district: '330106' });
+    expect(own.data!.recordPenalty.id).toBe('AUD-XH-1');
 
-    const unregistered = completeUscc('91330106MA2AUDIT1');
+    const unregistered = completeUscc('91330106MA2A0DT01');
     const none = await stack.databases.registration.db.execute(sql`select 1 from registration.operators where uscc = ${unregistered}`);
     expect(none.rows).toHaveLength(0);
     const recorded = await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-XH-3', unregistered, '330106') });
     expect(recorded.errors).toBeUndefined();
-    expect(recorded.data!.recordPenalty).toEqual({ id: 'AUD-XH-3', district: '330106' });
+    expect(recorded.data!.recordPenalty.id).toBe('AUD-XH-3');
+    const stored = await stack.databases.emissions.db.execute(sql`select uscc, district from emissions.penalties where id in ('AUD-XH-1', 'AUD-XH-3') order by id`);
+    expect(stored.rows).toEqual([{ uscc: xihu, district: '330106' }, { uscc: unregistered, district: '330106' }]);
     const elsewhere = await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-XH-4', unregistered, '330108') });
     expect(codes(elsewhere)).toEqual(['FORBIDDEN']);
   });
 
   it('follows the registry: once market registers the operator in another district, the district uploader is refused', async () => {
-    const moving = completeUscc('91330108MA2AUDIT2');
+    const moving = completeUscc('91330108MA2A0DT02');
     const before = await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-XH-5', moving, '330106') });
     expect(before.errors).toBeUndefined();
     const registered = await ask({ agency: 'market', roles: ['uploader'] }, 'mutation($input: OperatorInput!) { upsertOperator(input: $input) { uscc } }', {
