@@ -157,13 +157,15 @@ async function mergeStaged(
       order by line limit 1000`);
     for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: 'district', reason: OUTSIDE_DISTRICT });
   }
+  // A line refused for its district says nothing more: whether another district's records exist.
+  const outside = new Set(rejections.map((r) => r.line));
   for (const reference of dataset.references ?? []) {
     const column = ident(names.get(reference.key) ?? reference.key);
     const found = await tx.execute<{ line: number; key: string }>(sql`
       select s.xiran_line as line, s.${column}::text as key from ${stage} s
       where s.${column} is not null and not exists (select 1 from ${reference.table} r where r.${ident(reference.column)} = s.${column})
       order by s.xiran_line limit 1000`);
-    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
+    for (const row of found.rows) if (!outside.has(row.line)) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
   }
   if (rejections.length > 0) return { counts: emptyCounts(stagedRows), rejections };
 
