@@ -250,6 +250,29 @@ describe('writes stay in the uploader’s registered district', () => {
   });
 });
 
+describe('moving another district’s record', () => {
+  it('answers a petition uploader of 西湖 the same for 滨江’s ticket and for no ticket at all', async () => {
+    const UPDATE = 'mutation($input: UpdateComplaintInput!) { updateComplaint(input: $input) { id status } }';
+    const rows = await stack.databases.complaints.db.execute(sql`select id from complaints.tickets where district = '330108' and status in ('RECEIVED', 'TRANSFERRED', 'IN_PROGRESS') order by id limit 1`);
+    const ticket = String(rows.rows[0]!.id);
+    const xihu: Caller = { agency: 'petition', level: 'district', district: '330106', roles: ['uploader'] };
+    const held = await ask(xihu, UPDATE, { input: { id: ticket, status: 'IN_PROGRESS' } });
+    const none = await ask(xihu, UPDATE, { input: { id: '12345-2026-9999999', status: 'IN_PROGRESS' } });
+    for (const refused of [held, none]) {
+      expect(refused.data?.updateComplaint ?? null).toBeNull();
+      expect(codes(refused)).toEqual(['FORBIDDEN']);
+    }
+    expect(held.errors![0]!.message).toBe(none.errors![0]!.message);
+    expect(held.errors![0]!.extensions!.field).toBe(none.errors![0]!.extensions!.field);
+    // 滨江's own uploader moves it; the city's gets a plain "no such ticket".
+    const binjiang = await ask({ agency: 'petition', level: 'district', district: '330108', roles: ['uploader'] }, UPDATE, { input: { id: ticket, status: 'IN_PROGRESS' } });
+    expect(binjiang.errors).toBeUndefined();
+    expect(binjiang.data!.updateComplaint).toEqual({ id: ticket, status: 'IN_PROGRESS' });
+    const city = await ask({ agency: 'petition', roles: ['uploader'] }, UPDATE, { input: { id: '12345-2026-9999999', status: 'IN_PROGRESS' } });
+    expect(codes(city)).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
 describe('freshness', () => {
   const FRESHNESS = '{ dataFreshness { environment { dataset batches lastChangeAt lastBatch { id kind rows newRows finishedAt bySub byAgency byDistrict fileName fileSha256 } } } }';
   const OWNER_ONLY = ['bySub', 'byAgency', 'byDistrict', 'fileName', 'fileSha256'];
