@@ -17,7 +17,6 @@ await seedDefaultGrants(database.db);
 const audit = new AuditTrail(database.db);
 const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
-const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
 const memberSync = useMemberScopeSync({
   keys: gatewayKeys,
   associationUrl: config.subgraphUrls.association,
@@ -29,6 +28,7 @@ const operatorDistrictSync = useOperatorDistrictSync({
   database: database.db,
   targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
 });
+const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db, onRegistryWrite: () => operatorDistrictSync.soon() });
 const url = await server.listen();
 server.crossCheck.start(crossCheckInterval());
 // The subgraphs may start after the gateway: keep trying on the schedule rather than failing.

@@ -25,6 +25,7 @@ import type { HttpSubgraphName } from '@xiran/schema';
 import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
+import { useRegistryWriteNotice } from './registry-writes';
 import { checkSubgraphs } from './health';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
@@ -49,6 +50,8 @@ export interface GatewaySecurity {
   audit: AuditTrail;
   /** The gateway's own database (grants, audit trail), for the catalogue and access-log API. */
   database: Database;
+  /** Called after a mutation that writes the registry (the operator→district map's sync, `soon`). */
+  onRegistryWrite?: () => void;
 }
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
@@ -100,6 +103,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
       ApolloServerPluginCacheControlDisabled(),
+      useRegistryWriteNotice(() => security.onRegistryWrite?.()),
     ],
   }));
 

@@ -218,7 +218,10 @@ describe('writes stay in the uploader’s registered district', () => {
       input: { uscc: moving, name: '杭州审计测试洗衣店', entityKind: 'INDIVIDUAL_BUSINESS', status: 'ACTIVE', district: '330108', address: '杭州市滨江区测试路 2 号', legalRepresentative: '测试', established: '2021-01-04', businessScope: '洗染服务' },
     });
     expect(registered.errors).toBeUndefined();
-    await stack.operatorDistricts.syncOnce();
+    // The registry write through the gateway brings the map along within moments, not at the next minute's sync.
+    const copied = async () => (await stack.databases.emissions.db.execute(sql`select district from emissions.operator_districts where uscc = ${moving}`)).rows[0]?.district;
+    for (let i = 0; i < 50 && (await copied()) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await copied()).toBe('330108');
     const after = await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-XH-5', moving, '330106') });
     expect(codes(after)).toEqual(['FORBIDDEN']);
     expect(after.errors![0]!.message).toBe((await ask(UPLOADER_XIHU, RECORD, { input: penalty('AUD-NONE-8', binjiang, '330108') })).errors![0]!.message);

@@ -66,7 +66,7 @@ export function useOperatorDistrictSync(options: {
     });
   }
 
-  async function syncOnce(): Promise<number> {
+  async function syncNow(): Promise<number> {
     const rows = await readRegistry();
     const digest = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
     if (digest === pushed) return rows.length;
@@ -84,16 +84,38 @@ export function useOperatorDistrictSync(options: {
     return rows.length;
   }
 
+  // One sync at a time: two replacing the same copy at once would collide on its keys.
+  let last: Promise<unknown> = Promise.resolve();
+  function syncOnce(): Promise<number> {
+    const run = last.then(syncNow);
+    last = run.catch(() => {});
+    return run;
+  }
+  let queued = false;
+  /** A sync after the one under way (at most one waiting): after a registry write, the map follows within moments. */
+  function soon(): void {
+    if (queued) return;
+    queued = true;
+    const run = last.then(() => {
+      queued = false;
+      return syncNow();
+    });
+    last = run.catch((e) => console.error('[operator-districts] sync failed', e));
+  }
+
   return {
     syncOnce,
+    soon,
     /** Syncs now, then every `intervalMs` (default 60 s). */
     async start(): Promise<void> {
       await syncOnce();
       timer = setInterval(() => void syncOnce().catch((e) => console.error('[operator-districts] sync failed', e)), options.intervalMs ?? 60_000);
       timer.unref();
     },
-    stop(): void {
+    /** Stops the schedule; resolves when the sync under way (if any) is done, before its pools close. */
+    async stop(): Promise<void> {
       clearInterval(timer);
+      await last;
     },
   };
 }

@@ -106,7 +106,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const config = { ...readGatewayConfig({}), host, subgraphUrls };
-    gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db });
+    const districtSync = (operatorDistricts = useOperatorDistrictSync({
+      keys: options.keys.gatewayKeys,
+      registrationUrl: subgraphUrls.registration,
+      database: gatewayDatabase.db,
+      targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
+    }));
+    gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db, onRegistryWrite: () => districtSync.soon() });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     memberSync = useMemberScopeSync({
       keys: options.keys.gatewayKeys,
@@ -114,15 +120,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
     });
     await memberSync.start();
-    operatorDistricts = useOperatorDistrictSync({
-      keys: options.keys.gatewayKeys,
-      registrationUrl: subgraphUrls.registration,
-      database: gatewayDatabase.db,
-      targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
-    });
-    await operatorDistricts.start();
+    await districtSync.start();
     gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, operatorDistricts, stop };
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, operatorDistricts: districtSync, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
