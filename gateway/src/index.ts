@@ -40,7 +40,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
     memberSync.stop();
-    operatorDistrictSync.stop();
+    void operatorDistrictSync.stop();
     stopCheckpoints();
     void server
       .stop()
