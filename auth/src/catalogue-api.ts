@@ -8,7 +8,8 @@ import type { PgGrantSource } from './db/grant-repository';
 import type { Grant } from './catalogue/grants';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { accessCounts, accessLogPage } from './audit/access-log';
-import { badUserInput, forbidden } from './errors';
+import { badUserInput, forbidden, notVisible } from './errors';
+import type { GatewayAuth } from './gateway/authentication';
 
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 const checkUsccShape = (value: string) => USCC_SHAPE.test(value);
@@ -50,12 +51,26 @@ function ownedGroups(agency: string): string[] {
   return FIELD_GROUPS.filter((g) => g.owner === agency).map((g) => g.id);
 }
 
+/** 限定知悉范围: a reader at district level sees the audit log of its district's operators only. */
+function districtOf(auth: GatewayAuth): { code: string; agency: string } | null {
+  const { level, district, agency } = auth.principal;
+  return level === 'district' && district ? { code: district, agency } : null;
+}
+
+export interface CatalogueApiOptions {
+  /**
+   * Whether `operator(uscc:)` shows the operator to this caller, asked as the caller through the
+   * gateway: `operatorAccessLog` answers only for those (the same row scope, grants and registry).
+   */
+  operatorVisible: (auth: GatewayAuth, uscc: string) => Promise<boolean>;
+}
+
 /**
  * The catalogue and the audit log as an API, served inside the gateway (LocalGraphQLDataSource)
  * from the gateway's own database. The catalogue is readable by every authenticated caller; grants
  * change only by the owner's admin; each owner reads the audit entries of its own groups only.
  */
-export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record<string, unknown>>) {
+export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record<string, unknown>>, options: CatalogueApiOptions) {
   return buildSubgraphSchema([
     {
       typeDefs: catalogueTypeDefs,
@@ -76,18 +91,21 @@ export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record
             if (group.owner !== ctx.auth.principal.agency) throw forbidden(`Only ${group.owner} sees the reads of ${group.id}.`, { group: group.id });
             if (args.uscc && !checkUsccShape(args.uscc)) throw badUserInput('uscc', 'is not a 统一社会信用代码');
             const window = page(args.first, args.after);
-            return connection(await accessLogPage(db, { groups: [group.id], visible: ownedGroups(ctx.auth.principal.agency), from: args.from, to: args.to, agency: args.agency, uscc: args.uscc }, window), window.limit);
+            const filter = { groups: [group.id], visible: ownedGroups(ctx.auth.principal.agency), from: args.from, to: args.to, agency: args.agency, uscc: args.uscc, district: districtOf(ctx.auth) };
+            return connection(await accessLogPage(db, filter, window), window.limit);
           },
           async operatorAccessLog(_: unknown, args: { uscc: string; from?: string; to?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
             const groups = ownedGroups(ctx.auth.principal.agency);
             if (groups.length === 0) throw forbidden('Only an agency that owns field groups sees who read them.');
             if (!checkUsccShape(args.uscc)) throw badUserInput('uscc', 'is not a 统一社会信用代码');
             const window = page(args.first, args.after);
-            return connection(await accessLogPage(db, { groups, visible: groups, from: args.from, to: args.to, uscc: args.uscc }, window), window.limit);
+            // Whether the operator exists, or where, is not told to a caller who may not see it.
+            if (!(await options.operatorVisible(ctx.auth, args.uscc))) throw notVisible('operator(uscc:) does not show you this operator, so neither are its reads shown.', { field: 'uscc' });
+            return connection(await accessLogPage(db, { groups, visible: groups, from: args.from, to: args.to, uscc: args.uscc, district: districtOf(ctx.auth) }, window), window.limit);
           },
           async accessCounts(_: unknown, args: { from?: string; to?: string }, ctx: AuthorizedContext) {
             if (ctx.auth.principal.agency !== 'commerce') throw forbidden('Counts per agency and group are for 商务局, which leads the mechanism.');
-            return accessCounts(db, args);
+            return accessCounts(db, args, districtOf(ctx.auth)?.code ?? null);
           },
         },
         AccessLogEntry: { at: (e: { at: string }) => new Date(e.at).toISOString() },

@@ -1,4 +1,5 @@
-import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants } from '@xiran/auth';
+import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useOperatorDistrictSync } from '@xiran/auth';
+import { OPERATOR_DISTRICT_SUBGRAPHS } from '@xiran/schema';
 import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { assertProductionReady, exitOnConfigError } from './production';
@@ -22,17 +23,25 @@ const audit = new AuditTrail(database.db);
 // Signed checkpoints of the chain head: now, every AUDIT_CHECKPOINT_SECONDS, and on the way out.
 const stopCheckpoints = audit.startCheckpoints(gatewayKeys);
 const grants = await new PgGrantSource(database.db, audit).start();
-const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db });
+const operatorDistrictSync = useOperatorDistrictSync({
+  keys: gatewayKeys,
+  registrationUrl: config.subgraphUrls.registration,
+  database: database.db,
+  targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
+});
+const server = createGatewayServer(config, { callerKeys, gatewayKeys, grants, audit, database: database.db, onRegistryWrite: () => operatorDistrictSync.soon() });
 const url = await server.listen();
 server.crossCheck.start(crossCheckInterval());
 // The subgraphs may start after the gateway: keep trying on the schedule rather than failing.
 void server.memberScope.start().catch((error) => console.error('[member-scope] first sync failed; retrying on schedule', error));
+void operatorDistrictSync.start().catch((error) => console.error('[operator-districts] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     grants.stop();
     server.memberScope.stop();
+    void operatorDistrictSync.stop();
     void server
       .stop()
       .then(() => stopCheckpoints())

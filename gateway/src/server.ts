@@ -29,6 +29,7 @@ import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';
 import { graphiqlRouter } from './graphiql';
 import { sandboxWithOfflineLink } from './sandbox-landing-page';
+import { useRegistryWriteNotice } from './registry-writes';
 import { checkSubgraphs } from './health';
 import { useExpensiveOperationLimit } from './rate-limits';
 import { localDataSource } from './local-graphs';
@@ -60,6 +61,8 @@ export interface GatewaySecurity {
   audit: AuditTrail;
   /** The gateway's own database (grants, audit trail), for the catalogue and access-log API. */
   database: Database;
+  /** Called after a mutation that writes the registry (the operator→district map's sync, `soon`). */
+  onRegistryWrite?: () => void;
 }
 
 /** The gateway over the committed supergraph. Creating it opens nothing. */
@@ -74,6 +77,12 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     const response = await apolloServer.executeOperation({ query, variables }, { contextValue: { auth } });
     if (response.body.kind !== 'single') throw new Error('Incremental delivery is not used here');
     return response.body.singleResult as ExecutionResult;
+  };
+  // operatorAccessLog answers for an operator only if operator(uscc:) shows it to the same caller:
+  // asked as that caller, through this gateway, so the registry's own row scope decides.
+  const operatorVisible = async (auth: AuthorizedContext['auth'], uscc: string) => {
+    const result = await executeAs(auth, 'query OperatorAccessLogVisibility($uscc: ID!) { operator(uscc: $uscc) { uscc } }', { uscc });
+    return Boolean((result.data as { operator?: unknown } | null | undefined)?.operator);
   };
   const crossCheck = createCrossCheck({ executeAs, grants: security.grants, database: security.database });
   const memberScope = useMemberScopeSync({
@@ -93,7 +102,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       // The supergraph names each subgraph; where it listens is this gateway's configuration.
       buildService: ({ name }) =>
         name === 'authorization'
-          ? localDataSource(catalogueSchema(security.grants, security.database))
+          ? localDataSource(catalogueSchema(security.grants, security.database, { operatorVisible }))
           : name === 'crosscheck'
             ? localDataSource(crossCheck.schema)
             : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
@@ -123,6 +132,8 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       ApolloServerPluginCacheControlDisabled(),
       // An admission widens MEMBERS scope at once, recorded (SCOPE_CHANGE) before the answer leaves.
       useMemberScopeRefresh(memberScope),
+      // A registry write moves the operator→district map the other subgraphs check writes against.
+      useRegistryWriteNotice(() => security.onRegistryWrite?.()),
     ],
   }));
 

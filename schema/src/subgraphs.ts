@@ -50,3 +50,6 @@ export function defaultSubgraphUrl(name: SubgraphName): string {
 
 /** The subgraphs that keep a replicated copy of the association's member list (MEMBERS scope). */
 export const MEMBER_SCOPE_SUBGRAPHS = ['registration', 'emissions', 'social-insurance', 'complaints'] as const satisfies readonly HttpSubgraphName[];
+
+/** The subgraphs that keep a replicated copy of the registry's operator→district map (district uploaders' writes). */
+export const OPERATOR_DISTRICT_SUBGRAPHS = ['emissions', 'social-insurance', 'complaints', 'association'] as const satisfies readonly HttpSubgraphName[];

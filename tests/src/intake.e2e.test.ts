@@ -118,15 +118,22 @@ describe('what is fresh, and what changed', () => {
   const FRESHNESS = '{ dataFreshness { asOf market { dataset mode lastBatch { id kind byAgency } lastChangeAt } environment { dataset } hrss { dataset } petition { dataset } association { dataset } } }';
   const CHANGES = 'query($since: DateTime!) { changes(since: $since) { since operators { nodes { key uscc district operation batchId } } outlets { nodes { key operation } } } }';
 
-  it('shows every department’s datasets with their last batch, to any authenticated caller', async () => {
+  it('shows every department’s datasets with their last batch, to any authenticated caller; who uploaded to the owner only', async () => {
     const statistics = await bearer(keys, { agency: 'statistics' });
     const result = await graphql(stack.gatewayUrl, FRESHNESS, {}, statistics);
-    expect(result.errors).toBeUndefined();
+    // Who uploaded is market's to know (issue 10): null with FORBIDDEN for statistics.
+    expect(result.errors?.map((e) => [e.extensions?.code, e.path?.slice(1).join('.')])).toEqual([
+      ['FORBIDDEN', 'market.0.lastBatch.byAgency'],
+      ['FORBIDDEN', 'market.1.lastBatch.byAgency'],
+    ]);
     const freshness = result.data!.dataFreshness;
     expect(freshness.market.map((d: { dataset: string }) => d.dataset)).toEqual(['operators', 'outlets']);
     expect(freshness.environment.map((d: { dataset: string }) => d.dataset)).toEqual(['machines', 'permits', 'inspections', 'solvent-ledger', 'penalties']);
     expect(freshness.hrss.length + freshness.petition.length + freshness.association.length).toBe(5);
-    expect(freshness.market[0]).toMatchObject({ dataset: 'operators', mode: 'SNAPSHOT', lastBatch: { kind: 'IMPORT', byAgency: 'market' } });
+    expect(freshness.market[0]).toMatchObject({ dataset: 'operators', mode: 'SNAPSHOT', lastBatch: { kind: 'IMPORT', byAgency: null } });
+    const owner = await graphql(stack.gatewayUrl, FRESHNESS, {}, await bearer(keys, { agency: 'market' }));
+    expect(owner.errors).toBeUndefined();
+    expect(owner.data!.dataFreshness.market[0]).toMatchObject({ dataset: 'operators', mode: 'SNAPSHOT', lastBatch: { kind: 'IMPORT', byAgency: 'market' } });
   });
 
   it('lists changes since an instant within the caller’s grants and district', async () => {

@@ -84,6 +84,19 @@ export const auditCheckpoints = gateway.table('audit_checkpoints', {
   signature: text('signature').notNull(),
 });
 
+/**
+ * Each operator's registered district, copied from the registry (see useOperatorDistrictSync): the
+ * audit log names operators without their district, and a district owner sees its district's only.
+ */
+export const operatorDistricts = gateway.table(
+  'operator_districts',
+  {
+    uscc: varchar('uscc', { length: 18 }).primaryKey(),
+    district: varchar('district', { length: 8 }).notNull(),
+  },
+  (t) => [index('operator_districts_district_idx').on(t.district)],
+);
+
 // Types
 
 export type GrantRow = typeof grants.$inferSelect;

@@ -5,3 +5,4 @@ export * from './signed-data-source';
 export * from './member-scope-sync';
 export * from './document-limits';
 export * from './rate-limit';
+export * from './operator-district-sync';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
-import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus } from './db/schema';
+import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
+import { changeLog, creditGrade, importBatches, leads, leadStatus, leadType, memberships, membershipStatus, operatorDistricts } from './db/schema';
 import { ROUTED_AGENCIES } from './lead-routing';
 import { recordImportedStatuses } from './db/lead-history';
 import { widenImportedLeadGroups } from './db/lead-groups';
@@ -163,4 +163,4 @@ export const leadsDataset: DatasetDefinition = {
 export const DATASETS = [membershipsDataset, leadsDataset];
 
 /** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
-export const INTAKE: IntakeOptions = { department: 'association', datasets: DATASETS, intake: { importBatches, changeLog } };
+export const INTAKE: IntakeOptions = { department: 'association', datasets: DATASETS, intake: { importBatches, changeLog, registeredDistricts: registeredDistricts(operatorDistricts, operatorDistricts) } };

@@ -2,6 +2,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, subgraphTypeDefs, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
+import { operatorDistricts } from './db/schema';
 
 /** schema.graphql, followed by the kit's intake contract. */
 export const typeDefs = subgraphTypeDefs('association');
@@ -15,5 +16,6 @@ export function createAssociationServer(database: ServiceDatabase, gatewayKeys: 
     context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
+    operatorDistricts,
   });
 }

@@ -1,6 +1,6 @@
 import { AGENCIES } from '@xiran/auth';
-import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
-import { agency, changeLog, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, importBatches, memberScope, tickets } from './db/schema';
+import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
+import { agency, changeLog, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, importBatches, memberScope, operatorDistricts, tickets } from './db/schema';
 import { containsPhoneNumber } from './phone';
 import { syncComplainantCopies } from './db/complainants';
 import { CHANNEL_PREFIX, isFinal } from './workflow';
@@ -111,4 +111,4 @@ export const complaintsDataset: DatasetDefinition = {
 export const DATASETS = [complaintsDataset];
 
 /** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
-export const INTAKE: IntakeOptions = { department: 'petition', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };
+export const INTAKE: IntakeOptions = { department: 'petition', datasets: DATASETS, intake: { importBatches, changeLog, registeredDistricts: registeredDistricts(operatorDistricts, operatorDistricts) }, memberScope };

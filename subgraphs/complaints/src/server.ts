@@ -2,7 +2,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, subgraphTypeDefs, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
-import { memberScope } from './db/schema';
+import { memberScope, operatorDistricts } from './db/schema';
 
 /** schema.graphql, followed by the kit's intake contract. */
 export const typeDefs = subgraphTypeDefs('complaints');
@@ -17,5 +17,6 @@ export function createComplaintsServer(database: ServiceDatabase, gatewayKeys: P
     database,
     gatewayKeys,
     memberScope,
+    operatorDistricts,
   });
 }

@@ -1,4 +1,4 @@
-import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
 import {
   changeLog,
   importBatches,
@@ -9,6 +9,7 @@ import {
   machines,
   machineStatus,
   memberScope,
+  operatorDistricts,
   penalties,
   permitKind,
   permits,
@@ -196,4 +197,4 @@ export const penaltiesDataset: DatasetDefinition = {
 export const DATASETS = [machinesDataset, permitsDataset, inspectionsDataset, solventLedgerDataset, penaltiesDataset];
 
 /** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
-export const INTAKE: IntakeOptions = { department: 'environment', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };
+export const INTAKE: IntakeOptions = { department: 'environment', datasets: DATASETS, intake: { importBatches, changeLog, registeredDistricts: registeredDistricts(operatorDistricts, operatorDistricts) }, memberScope };

@@ -16,6 +16,7 @@ export * from './seed';
 export * from './testing';
 export * from './row-scope';
 export * from './member-scope';
+export * from './operator-districts';
 export * from './intake';
 export * from './sql-types';
 export * from './withheld-parts';

@@ -9,9 +9,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { bodyHash, ErrorCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
+import { bodyHash, ErrorCode, isDistrictCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, OPERATOR_DISTRICTS_PATH, OPERATOR_DISTRICT_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
 import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
+import { replaceOperatorDistricts, type OperatorDistrictTable } from './operator-districts';
 import { checkUscc } from './uscc';
 import { withheldPartsPlugin } from './withheld-parts';
 import type { ServiceConfig } from './config';
@@ -30,6 +31,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>;
   /** Where this subgraph keeps the replicated member list, if it grants MEMBERS scope. */
   memberScope?: MemberScopeTable;
+  /** Where this subgraph keeps the replicated operator→registered-district map, if its district uploaders write about operators. */
+  operatorDistricts?: OperatorDistrictTable;
 }
 
 export interface SubgraphServer {
@@ -122,6 +125,33 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
         if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
         else {
           console.error(`[${options.name}] member scope`, error);
+          res.status(500).json({ error: 'internal' });
+        }
+      }
+    });
+  }
+
+  if (options.operatorDistricts) {
+    const table = options.operatorDistricts;
+    // The gateway's scheduled push of the registry's operator→district map (see useOperatorDistrictSync).
+    app.post(OPERATOR_DISTRICTS_PATH, express.json({ limit: '50mb', verify: rememberBodyHash }), async (req, res) => {
+      try {
+        const auth = await authentication.authenticate(req.headers);
+        authentication.checkBody(auth, res.locals.bodyHash as string | undefined);
+        if (auth.principal.sub !== OPERATOR_DISTRICT_SYNC_SUBJECT) throw new TokenRejected('not the operator-district sync');
+        const operators = (req.body as { operators?: unknown }).operators;
+        const valid = (row: unknown): row is { uscc: string; district: string } =>
+          typeof row === 'object' && row !== null && typeof (row as { uscc?: unknown }).uscc === 'string' && checkUscc((row as { uscc: string }).uscc).ok && isDistrictCode(String((row as { district?: unknown }).district));
+        if (!Array.isArray(operators) || !operators.every(valid)) {
+          res.status(400).json({ error: 'operators must be a list of { uscc, district }' });
+          return;
+        }
+        await replaceOperatorDistricts(options.database.db, table, operators);
+        res.json({ operators: operators.length });
+      } catch (error) {
+        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
+        else {
+          console.error(`[${options.name}] operator districts`, error);
           res.status(500).json({ error: 'internal' });
         }
       }

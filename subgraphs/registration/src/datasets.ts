@@ -1,4 +1,4 @@
-import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
+import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
 import { changeLog, entityKind, importBatches, memberScope, operators, operatorStatus, outlets, outletStatus, outletType } from './db/schema';
 
 /**
@@ -85,4 +85,5 @@ export const outletsDataset: DatasetDefinition = {
 export const DATASETS = [operatorsDataset, outletsDataset];
 
 /** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
-export const INTAKE: IntakeOptions = { department: 'market', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };
+// The registry is its own map: an outlet is written only for an operator registered in the writer's district.
+export const INTAKE: IntakeOptions = { department: 'market', datasets: DATASETS, intake: { importBatches, changeLog, registeredDistricts: registeredDistricts(operators, operators) }, memberScope };

@@ -1,5 +1,5 @@
-import type { DatasetDefinition, IntakeOptions } from '@xiran/subgraph-kit';
-import { changeLog, headcountBand, importBatches, insuranceType, memberScope, paymentStatus, unitHeadcount, unitInsuranceStatus } from './db/schema';
+import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
+import { changeLog, headcountBand, importBatches, insuranceType, memberScope, operatorDistricts, paymentStatus, unitHeadcount, unitInsuranceStatus } from './db/schema';
 
 /**
  * 人社局's datasets: what it uploads and refreshes. Both are full snapshots of the bureau's unit
@@ -102,4 +102,4 @@ export const insuredHeadcountDataset: DatasetDefinition = {
 export const DATASETS = [insuranceStatusDataset, insuredHeadcountDataset];
 
 /** Everything the kit's intake needs of this department: its datasets and bookkeeping tables. */
-export const INTAKE: IntakeOptions = { department: 'hrss', datasets: DATASETS, intake: { importBatches, changeLog }, memberScope };
+export const INTAKE: IntakeOptions = { department: 'hrss', datasets: DATASETS, intake: { importBatches, changeLog, registeredDistricts: registeredDistricts(operatorDistricts, operatorDistricts) }, memberScope };

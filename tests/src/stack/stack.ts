@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { DatabaseTarget, ServiceDatabase, SubgraphServer } from '@xiran/subgraph-kit';
-import type { HttpSubgraphName } from '@xiran/schema';
+import { OPERATOR_DISTRICT_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@xiran/gateway/server';
 import type { CrossCheck } from '@xiran/gateway/crosscheck';
 import { readGatewayConfig, type GatewayLimits } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { AuditTrail, PgGrantSource, seedDefaultGrants, type MemberScopeSync } from '@xiran/auth';
+import { AuditTrail, PgGrantSource, seedDefaultGrants, useOperatorDistrictSync, type MemberScopeSync } from '@xiran/auth';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 
@@ -39,6 +39,8 @@ export interface Stack {
   crossCheck: CrossCheck;
   /** MEMBERS scope's copy of the member list (synced at start, after membership writes, on a schedule). */
   memberScope: MemberScopeSync;
+  /** The registry's operator→district map, copied to the gateway and the subgraphs (tests sync on demand after a registration). */
+  operatorDistricts: ReturnType<typeof useOperatorDistrictSync>;
   stop(): Promise<void>;
 }
 
@@ -55,11 +57,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gateway: GatewayServer | undefined;
   let gatewayDatabase: ServiceDatabase | undefined;
   let grants: PgGrantSource | undefined;
+  let operatorDistricts: ReturnType<typeof useOperatorDistrictSync> | undefined;
   let audit: AuditTrail | undefined;
   let stopCheckpoints: (() => Promise<void>) | undefined;
   // Every step runs even if an earlier one fails, so no pool outlives the stack.
   const stop = async () => {
     const steps: Array<() => unknown> = [
+      () => operatorDistricts?.stop(),
       () => grants?.stop(),
       () => gateway?.stop(),
       () => audit?.drain(),
@@ -106,11 +110,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     const defaults = readGatewayConfig({});
     const config = { ...defaults, host, subgraphUrls, limits: options.limits ?? defaults.limits };
-    gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db });
+    const districtSync = (operatorDistricts = useOperatorDistrictSync({
+      keys: options.keys.gatewayKeys,
+      registrationUrl: subgraphUrls.registration,
+      database: gatewayDatabase.db,
+      targets: Object.fromEntries(OPERATOR_DISTRICT_SUBGRAPHS.map((name) => [name, subgraphUrls[name]])),
+    }));
+    gateway = createGatewayServer(config, { ...options.keys, grants, audit, database: gatewayDatabase.db, onRegistryWrite: () => districtSync.soon() });
     const gatewayUrl = await gateway.listen(options.gatewayPort, host);
     await gateway.memberScope.start();
+    await districtSync.start();
     gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, memberScope: gateway.memberScope, stop };
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, memberScope: gateway.memberScope, operatorDistricts: districtSync, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { bigserial, boolean, date, doublePrecision, index, pgSchema, primaryKey, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, tableGroups } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, operatorDistrictTable, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const association = pgSchema('association');
@@ -157,6 +157,9 @@ export const leadEvents = association.table(
 );
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+/** Each operator's registered district, replicated from the registry for district uploaders' writes (see the kit). */
+export const operatorDistricts = operatorDistrictTable(association);
+
 export const { importBatches, changeLog } = intakeTables(association);
 
 /**

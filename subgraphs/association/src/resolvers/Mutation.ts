@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { badUserInput, forbidden, GROUP_IDS, type GroupId } from '@xiran/auth';
-import { importResolver, parseValue, patchRecord, todayInShanghai, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
+import { importResolver, outsideDistrict, parseValue, patchRecord, todayInShanghai, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';
 import { insertLeadEvent } from '../db/lead-history';
@@ -162,11 +162,10 @@ export const Mutation = {
       .from(memberships)
       .where(eq(memberships.uscc, uscc))
       .limit(1);
+    // Checked first so that another district's members stay opaque to a district uploader, even
+    // whether they are members (the same refusal as for no membership at all).
+    if (writer.district && member?.district !== writer.district) throw outsideDistrict('input.uscc');
     if (!member) throw badUserInput('input.uscc', `${uscc} is not a member of the association: record the membership first`);
-    // Checked before the status so that another district's members stay opaque to a district uploader.
-    if (writer.district && member.district !== writer.district) {
-      throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: 'input.uscc' });
-    }
     // The association rates its members: not one that has left, nor one its last member list left out.
     if (member.status === 'LAPSED') throw badUserInput('input.uscc', `${uscc}'s membership has lapsed (退会): only members are rated`);
     if (!member.present) throw badUserInput('input.uscc', `${uscc} is not on the association's current member list: record the membership first`);

@@ -1,6 +1,6 @@
 import { relations } from 'drizzle-orm';
 import { date, index, pgSchema, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, memberScopeTable, tableGroups } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable, operatorDistrictTable, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const complaints = pgSchema('complaints');
@@ -80,6 +80,9 @@ export const complainants = complaints.table(
 export const memberScope = memberScopeTable(complaints);
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+/** Each operator's registered district, replicated from the registry for district uploaders' writes (see the kit). */
+export const operatorDistricts = operatorDistrictTable(complaints);
+
 export const { importBatches, changeLog } = intakeTables(complaints);
 
 /**

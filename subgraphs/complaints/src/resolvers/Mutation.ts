@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, forbidden } from '@xiran/auth';
-import { addDays, importResolver, parseValue, patchRecord, requestedFields, uploadRecords, writerOf } from '@xiran/subgraph-kit';
+import { badUserInput } from '@xiran/auth';
+import { addDays, importResolver, outsideDistrict, parseValue, patchRecord, requestedFields, uploadRecords, writerOf } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
 import { complaintsDataset, INTAKE } from '../datasets';
 import { insertComplainant, validateComplainant, type ComplainantInput } from '../db/complainants';
@@ -73,11 +73,10 @@ async function moveTicket(ctx: ComplaintsContext, id: string, to: Status, patch:
   const key = id.trim();
   await ctx.db.transaction(async (tx) => {
     const [current] = await tx.select({ status: tickets.status, district: tickets.district }).from(tickets).where(eq(tickets.id, key)).for('update');
+    // Before the workflow check: another district's uploader learns nothing of the ticket, not
+    // even whether it exists (the same refusal as for a ticket that does not).
+    if (writer.district && current?.district !== writer.district) throw outsideDistrict('input.id');
     if (!current) throw badUserInput('input.id', `no complaint ticket ${key}`);
-    // Before the workflow check: another district's uploader learns nothing of the ticket's status.
-    if (writer.district && current.district !== writer.district) {
-      throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: 'input.id' });
-    }
     assertTransition(key, current.status, to);
     await patchRecord(tx, INTAKE.intake, complaintsDataset, { id: key }, { ...patch, status: to }, writer);
   });

@@ -1,5 +1,5 @@
 import { date, doublePrecision, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, memberScopeTable, tableGroups } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable, operatorDistrictTable, tableGroups } from '@xiran/subgraph-kit';
 
 /** Every table of this subgraph lives in its own PostgreSQL schema. */
 export const emissions = pgSchema('emissions');
@@ -127,6 +127,9 @@ export const penalties = emissions.table(
 export const memberScope = memberScopeTable(emissions);
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+/** Each operator's registered district, replicated from the registry for district uploaders' writes (see the kit). */
+export const operatorDistricts = operatorDistrictTable(emissions);
+
 export const { importBatches, changeLog } = intakeTables(emissions);
 
 /**

@@ -88,6 +88,13 @@ export interface DatasetDefinition {
   references?: ReadonlyArray<{ key: string; table: PgTable; column: string; reason: string }>;
 }
 
+/**
+ * Why a district writer's record is refused, whatever the cause (a district not its own, an
+ * operator registered elsewhere, a key held under another district): one reason, naming no
+ * district, so that a refusal never tells whether a record exists, nor where.
+ */
+export const OUTSIDE_DISTRICT = 'outside your district: a district uploader writes only about operators registered in its district, and changes only records held there';
+
 /** Who writes: an uploader, from its token, or the operator of the import CLI. */
 export interface Writer {
   sub: string;
@@ -272,7 +279,7 @@ export function validateRecord(
       problems.push({ key: problem.column, header: column?.headers[0] ?? problem.column, reason: problem.reason });
     }
     if (writer.district && record.district !== writer.district) {
-      problems.push({ key: 'district', header: 'district', reason: `${String(record.district)} is outside your district (${writer.district})` });
+      problems.push({ key: 'district', header: 'district', reason: OUTSIDE_DISTRICT });
     }
   }
   if (problems.length === 0 && dataset.derive) Object.assign(record, dataset.derive(record));

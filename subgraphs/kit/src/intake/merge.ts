@@ -2,7 +2,7 @@ import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '../database';
 import { sqlType } from '../sql-types';
-import type { DatasetDefinition, ParsedValue, Writer } from './dataset';
+import { OUTSIDE_DISTRICT, type DatasetDefinition, type ParsedValue, type Writer } from './dataset';
 import type { IntakeTables } from './tables';
 
 /** A validated record with the file line it came from (0 for an upload). */
@@ -142,20 +142,32 @@ async function mergeStaged(
 
   const rejections: RecordRejection[] = [];
   if (options.writer.district) {
-    const found = await tx.execute<{ line: number; key: string; district: string }>(sql`
-      select s.xiran_line as line, concat_ws('/', ${recordKeySql}) as key, t.${districtColumn} as district
-      from ${stage} s join ${table} t on ${joinOn}
-      where t.${districtColumn} <> ${options.writer.district}
-      order by s.xiran_line limit 1000`);
-    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: 'district', reason: `${row.key} is held under district ${row.district}; only that district may change it` });
+    // A key held under another district, or an operator registered in another: refused in the
+    // same words as a record declared in another district (OUTSIDE_DISTRICT), naming no district.
+    const usccColumn = names.get('uscc');
+    const registered = usccColumn && intake.registeredDistricts;
+    const found = await tx.execute<{ line: number; key: string }>(sql`
+      select line, key from (
+        select s.xiran_line as line, concat_ws('/', ${recordKeySql}) as key
+        from ${stage} s join ${table} t on ${joinOn}
+        where t.${districtColumn} <> ${options.writer.district}
+        ${registered ? sql`union
+        select s.xiran_line, concat_ws('/', ${recordKeySql})
+        from ${stage} s join (${intake.registeredDistricts}) r on r.uscc = s.${ident(usccColumn)}
+        where r.district <> ${options.writer.district}` : sql``}
+      ) outside
+      order by line limit 1000`);
+    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: 'district', reason: OUTSIDE_DISTRICT });
   }
+  // A line refused for its district says nothing more: whether another district's records exist.
+  const outside = new Set(rejections.map((r) => r.line));
   for (const reference of dataset.references ?? []) {
     const column = ident(names.get(reference.key) ?? reference.key);
     const found = await tx.execute<{ line: number; key: string }>(sql`
       select s.xiran_line as line, s.${column}::text as key from ${stage} s
       where s.${column} is not null and not exists (select 1 from ${reference.table} r where r.${ident(reference.column)} = s.${column})
       order by s.xiran_line limit 1000`);
-    for (const row of found.rows) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
+    for (const row of found.rows) if (!outside.has(row.line)) rejections.push({ line: row.line, key: row.key, column: reference.key, reason: `${row.key}: ${reference.reason}` });
   }
   if (options.asImport && dataset.importOwnerColumn) {
     const owner = ident(getTableColumnName(dataset, dataset.importOwnerColumn));

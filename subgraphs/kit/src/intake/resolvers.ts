@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
-import { badUserInput, type Agency, type SubgraphAuth } from '@xiran/auth';
+import { badUserInput, forbidden, type Agency, type SubgraphAuth } from '@xiran/auth';
 import type { Database } from '../database';
 import { membersOf, type MemberScopeTable } from '../member-scope';
 import { encodeCursor, pageWindow } from '../pagination';
@@ -7,7 +7,7 @@ import { rowScope, scopeCondition } from '../row-scope';
 import type { CsvEncoding } from './csv';
 import type { DatasetDefinition } from './dataset';
 import { importCsv } from './import';
-import type { ChangeLogRow, IntakeTables } from './tables';
+import type { ChangeLogRow, ImportBatchRow, IntakeTables } from './tables';
 import { writerOf } from './upload';
 
 /** The largest CSV the import mutation takes (base64 inflates it by a third on the wire). */
@@ -107,6 +107,25 @@ export async function changePage(db: Database, options: IntakeOptions, dataset: 
 }
 
 /**
+ * Freshness: times and counts of every dataset are for every caller; who uploaded and the file
+ * (its name, and its hash, which confirms a copy's content) for the dataset's owner only. A batch
+ * kept here is of this department's dataset, so its owner is this department.
+ */
+const OWNER_ONLY_BATCH_FIELDS = ['bySub', 'byAgency', 'byDistrict', 'fileName', 'fileSha256'] as const;
+
+function ownerOnlyBatchFields(department: Agency) {
+  return Object.fromEntries(
+    OWNER_ONLY_BATCH_FIELDS.map((field) => [
+      field,
+      (batch: ImportBatchRow, _: unknown, ctx: IntakeContext) => {
+        if (ctx.auth.principal.agency !== department) throw forbidden(`Who uploaded ${batch.dataset}, and the file, are for its owner (${department}) only.`, { field: `ImportBatch.${field}` });
+        return batch[field];
+      },
+    ]),
+  );
+}
+
+/**
  * The intake half of a subgraph's resolvers: `changes(since:)` and `dataFreshness` (shareable root
  * fields whose entities every department extends with its own datasets), and the CSV import
  * mutation. The subgraph merges these into its resolver map.
@@ -138,6 +157,7 @@ export function intakeResolvers(options: IntakeOptions) {
     ImportBatch: {
       // A batch is always of the department whose subgraph keeps it.
       department: () => options.department,
+      ...ownerOnlyBatchFields(options.department),
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, text, timestamp, varchar, type PgSchema } from 'drizzle-orm/pg-core';
 
 /**
@@ -60,6 +61,13 @@ export function intakeTables(schema: PgSchema) {
   return { importBatches, changeLog };
 }
 
-export type IntakeTables = ReturnType<typeof intakeTables>;
+export type IntakeTables = ReturnType<typeof intakeTables> & {
+  /**
+   * `select uscc, district` of every registered operator (see registeredDistricts): holds a
+   * district uploader to the operators registered in its district. Unset: only the records' own
+   * district column is checked.
+   */
+  registeredDistricts?: SQL;
+};
 export type ImportBatchRow = IntakeTables['importBatches']['$inferSelect'];
 export type ChangeLogRow = IntakeTables['changeLog']['$inferSelect'];

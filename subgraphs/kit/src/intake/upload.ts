@@ -3,9 +3,17 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { badUserInput, forbidden, type SubgraphAuth } from '@xiran/auth';
 import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
-import { validateRecord, type DatasetDefinition, type ParsedValue, type Writer } from './dataset';
+import { OUTSIDE_DISTRICT, validateRecord, type DatasetDefinition, type ParsedValue, type Writer } from './dataset';
 import { mergeRecords } from './merge';
 import type { ImportBatchRow, IntakeTables } from './tables';
+
+/**
+ * A district writer's refusal, whatever its cause (see OUTSIDE_DISTRICT): the same message and
+ * field whether the record exists or not, and no district named.
+ */
+export function outsideDistrict(field: string) {
+  return forbidden('A district uploader writes only about operators registered in its district, and changes only records held there.', { field });
+}
 
 /** The writer of a mutation: the caller the gateway vouched for. */
 export function writerOf(auth: SubgraphAuth): Writer {
@@ -31,8 +39,7 @@ export async function uploadRecords(
   const records = inputs.map((input, index) => {
     const path = inputs.length > 1 ? `${field}[${index}]` : field;
     const { record, problems } = validateRecord(dataset, input, writer, stored);
-    const outside = problems.find((p) => p.key === 'district' && writer.district && p.reason.includes('outside your district'));
-    if (outside) throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: `${path}.district` });
+    if (problems.some((p) => p.reason === OUTSIDE_DISTRICT)) throw outsideDistrict(`${path}.district`);
     const problem = problems[0];
     if (problem) {
       throw badUserInput(`${path}.${problem.key}`, problem.reason, { problems: problems.map((p) => ({ field: `${path}.${p.key}`, reason: p.reason })) });
@@ -50,7 +57,7 @@ export async function uploadRecords(
       { batchId, source: `upload:${writer.sub}`, at: startedAt, writer, markAbsent: false },
     );
     const rejection = merged.rejections[0];
-    if (rejection?.column === 'district') throw forbidden(`${rejection.reason}.`, { field: `${field}.district` });
+    if (rejection?.reason === OUTSIDE_DISTRICT) throw outsideDistrict(`${field}.district`);
     if (rejection) throw badUserInput(`${field}.${rejection.column}`, rejection.reason);
     return recordBatch(tx, intake, dataset, { id: batchId, kind: 'UPLOAD', status: 'SUCCEEDED', counts: merged.counts, rejectedRows: 0, writer, startedAt });
   });
@@ -74,11 +81,10 @@ export async function patchRecord(
   const columns = getTableColumns(dataset.table) as Record<string, PgColumn>;
   const where = and(...dataset.key.map((k) => eq(columns[k]!, key[k])));
   const [stored] = await db.select().from(dataset.table).where(where).limit(1);
-  if (!stored) throw badUserInput(`${field}.${dataset.key[0]}`, `no ${dataset.name} record ${Object.values(key).join('/')}`);
-  const current = stored as Record<string, unknown>;
-  if (writer.district && current.district !== writer.district) {
-    throw forbidden(`A ${writer.district} uploader writes only records of its own district.`, { field: `${field}.${dataset.key[0]}` });
-  }
+  const current = stored as Record<string, unknown> | undefined;
+  // To a district writer, a record of another district and no record at all read the same.
+  if (writer.district && current?.district !== writer.district) throw outsideDistrict(`${field}.${dataset.key[0]}`);
+  if (!current) throw badUserInput(`${field}.${dataset.key[0]}`, `no ${dataset.name} record ${Object.values(key).join('/')}`);
   const base = Object.fromEntries(dataset.columns.map((c) => [c.key, current[c.key]]));
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   // Only what the patch changes is validated as new input; the rest is the stored record as it is

@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgSchema, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { intakeColumns, intakeTables, memberScopeTable, tableGroups } from '@xiran/subgraph-kit';
+import { intakeColumns, intakeTables, memberScopeTable, operatorDistrictTable, tableGroups } from '@xiran/subgraph-kit';
 
 /**
  * Every table of this subgraph lives in its own PostgreSQL schema. The 人社局 shares unit-level
@@ -78,6 +78,9 @@ export const unitHeadcount = socialInsurance.table(
 export const memberScope = memberScopeTable(socialInsurance);
 
 /** Intake bookkeeping: one row per upload or import, and the change log (see the kit). */
+/** Each operator's registered district, replicated from the registry for district uploaders' writes (see the kit). */
+export const operatorDistricts = operatorDistrictTable(socialInsurance);
+
 export const { importBatches, changeLog } = intakeTables(socialInsurance);
 
 /**
