@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, GraphQLScalarType } from 'graphql';
+import { Kind, parse, GraphQLScalarType } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { FIELD_GROUPS } from './catalogue/groups';
 import type { AuthorizedContext } from './gateway/authorization';
@@ -8,13 +8,24 @@ import type { Grant } from './catalogue/grants';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { accessCounts, accessLogPage } from './audit/access-log';
 import { badUserInput, forbidden } from './errors';
+import { DATE_TIME_EXPECTED, isInstant } from './date-values';
 
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 const checkUsccShape = (value: string) => USCC_SHAPE.test(value);
 
 export const catalogueTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-const DateTime = new GraphQLScalarType({ name: 'DateTime', serialize: (v) => new Date(String(v)).toISOString(), parseValue: (v) => new Date(String(v)).toISOString() });
+/** An instant; a malformed one is the caller's mistake (the gateway refuses it before planning, too). */
+const parseInstant = (v: unknown) => {
+  if (typeof v !== 'string' || !isInstant(v)) throw badUserInput('dateTime', DATE_TIME_EXPECTED);
+  return new Date(v).toISOString();
+};
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (v) => new Date(String(v)).toISOString(),
+  parseValue: parseInstant,
+  parseLiteral: (ast) => parseInstant(ast.kind === Kind.STRING ? ast.value : null),
+});
 
 const grantInfo = (g: Grant) => ({ ...g, level: g.level ? g.level.toUpperCase() : null });
 

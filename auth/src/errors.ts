@@ -10,6 +10,11 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller holds no grant for the field or row. */
   FORBIDDEN: 'FORBIDDEN',
+  /**
+   * A reference points to a record that exists but lies outside the caller's scope (another
+   * district, a former member): the reference comes back null with this error at its path.
+   */
+  NOT_VISIBLE: 'NOT_VISIBLE',
   /** The input fails validation; `extensions.field` names the offending argument or column. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The audit trail cannot be written, so no data is released. */
@@ -32,6 +37,10 @@ export function unauthenticated(message = 'A valid bearer token is required.'): 
 
 export function forbidden(message: string, extra: Record<string, unknown> = {}, path?: ReadonlyArray<string | number>): GraphQLError {
   return new GraphQLError(message, { path, extensions: { code: ErrorCode.FORBIDDEN, ...extra } });
+}
+
+export function notVisible(message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_VISIBLE, ...extra } });
 }
 
 export function auditUnavailable(): GraphQLError {

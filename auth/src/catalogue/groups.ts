@@ -227,6 +227,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Operator', 'membership', 'creditGrade'),
       ...on('Membership', 'memberNumber', 'since', 'status', ...ROW),
       'Membership.present',
+      // 会员名称: the association's own record of its member's name (no registry value).
+      'Membership.name',
       'ChangeFeed.memberships',
       ...on('CreditGrade', 'grade', 'validFrom', 'validTo', ...ROW),
       'Query.members',
