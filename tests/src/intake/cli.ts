@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AuditTrail, isDistrictCode } from '@xiran/auth';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { importCsv, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
+import { importCsv, isMassAbsent, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
 import { localTargets } from '../stack/local-targets';
 import { SUBGRAPH_MODULES } from '../stack/services';
 
@@ -15,7 +15,7 @@ import { SUBGRAPH_MODULES } from '../stack/services';
  * and recorded in the gateway's audit trail. Exit 0: imported (or, dry run, would be); 1: rejected,
  * nothing written; 2: usage.
  */
-const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--dry-run] [--encoding AUTO|UTF8|GB18030] [--district <code>] [--by <who>] [--json]';
+const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--dry-run] [--allow-mass-absent] [--encoding AUTO|UTF8|GB18030] [--district <code>] [--by <who>] [--json]';
 const datasets = SUBGRAPH_MODULES.flatMap((module) => module.intake.datasets.map((dataset) => ({ module, dataset })));
 
 function fail(message: string): never {
@@ -30,6 +30,7 @@ function parse() {
       dataset: { type: 'string' },
       file: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      'allow-mass-absent': { type: 'boolean', default: false },
       encoding: { type: 'string', default: 'AUTO' },
       district: { type: 'string' },
       by: { type: 'string' },
@@ -65,17 +66,24 @@ const writer: Writer = {
 const local = await localTargets();
 const database = await module.connect(local.target(module.name));
 const gateway = await connectGatewayDatabase(local.target('gateway'));
-let report: ImportReport;
+let report: ImportReport | undefined;
+/** Set when a snapshot would empty most of the dataset: refused, nothing written (exit 1). */
+let refusal: string | undefined;
 try {
-  report = await importCsv(
-    database.db,
-    module.intake.intake,
-    dataset,
-    { bytes, fileName: basename(values.file), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'] },
-    writer,
-    (stage, detail) => console.error(`[import] ${stage}: ${detail}`),
-  );
-  if (!report.dryRun) {
+  try {
+    report = await importCsv(
+      database.db,
+      module.intake.intake,
+      dataset,
+      { bytes, fileName: basename(values.file), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'], allowMassAbsent: values['allow-mass-absent'] },
+      writer,
+      (stage, detail) => console.error(`[import] ${stage}: ${detail}`),
+    );
+  } catch (error) {
+    if ((error as { extensions?: { field?: string } }).extensions?.field !== 'input.allowMassAbsent') throw error;
+    refusal = (error as Error).message.replace('input.allowMassAbsent: ', '');
+  }
+  if (report && !report.dryRun) {
     // Every write leaves a trace, whichever door it came through.
     await new AuditTrail(gateway.db).append({
       kind: 'WRITE',
@@ -97,6 +105,10 @@ try {
   await local.close();
 }
 
+if (!report) {
+  console.log(`Refused: ${refusal}`);
+  process.exit(1);
+}
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
@@ -106,5 +118,6 @@ if (values.json) {
   if (report.batch) console.log(`  batch ${report.batch.id} (${report.batch.status})`);
   for (const error of report.errors) console.log(`  line ${error.line}${error.column ? `, column ${error.column}` : ''}: ${error.reason}`);
   if (!report.accepted) console.log('Nothing was written.');
+  if (report.dryRun && report.accepted && isMassAbsent(report)) console.log('  A real run would be refused: it leaves out more than half of the stored records (--allow-mass-absent to mean it).');
 }
 process.exitCode = report.accepted ? 0 : 1;
