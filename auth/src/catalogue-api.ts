@@ -56,6 +56,25 @@ function connection(result: { rows: Array<{ seq: number }>; totalCount: number }
   };
 }
 
+/**
+ * The caller's effective grants, group by group in the catalogue's order. `reveals` lists the
+ * groups revealed by the group's derived coordinates (a derived value discloses its sources);
+ * the catalogue's field groups declare none here, so each list is empty.
+ */
+function myAccess(ctx: AuthorizedContext) {
+  const { principal, grants } = ctx.auth;
+  return {
+    sub: principal.sub,
+    agency: principal.agency,
+    level: principal.level.toUpperCase(),
+    district: principal.district,
+    groups: FIELD_GROUPS.flatMap((g) => {
+      const grant = grants.get(g.id);
+      return grant ? [{ id: g.id, scope: grant.scope, district: principal.district, grant: grant.grantId, reveals: [] as string[] }] : [];
+    }),
+  };
+}
+
 function ownedGroups(agency: string): string[] {
   return FIELD_GROUPS.filter((g) => g.owner === agency).map((g) => g.id);
 }
@@ -76,6 +95,7 @@ export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record
             groups: FIELD_GROUPS.map((g) => ({ id: g.id, owner: g.owner, description: g.description, coordinates: g.coordinates, aggregateCoordinates: g.aggregates })),
             grants: grants.current().map(grantInfo),
           }),
+          myAccess: (_: unknown, __: unknown, ctx: AuthorizedContext) => myAccess(ctx),
           async accessLog(_: unknown, args: { group: string; from?: string; to?: string; agency?: string; uscc?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
             const group = FIELD_GROUPS.find((g) => g.id === args.group);
             if (!group) throw badUserInput('group', `${JSON.stringify(args.group)} is not a field group`);

@@ -282,6 +282,10 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   'PageInfo.hasNextPage',
   'PageInfo.endCursor',
   'Query.authorizationCatalogue',
+  // The caller's own access (its principal and effective grants): nothing about anyone else.
+  'Query.myAccess',
+  ...['sub', 'agency', 'level', 'district', 'groups'].map((f) => `MyAccess.${f}`),
+  ...['id', 'scope', 'district', 'grant', 'reveals'].map((f) => `MyGroupAccess.${f}`),
   ...['groups', 'grants'].map((f) => `AuthorizationCatalogue.${f}`),
   ...['id', 'owner', 'description', 'coordinates', 'aggregateCoordinates'].map((f) => `FieldGroupInfo.${f}`),
   ...['id', 'group', 'grantee', 'level', 'scope', 'purpose', 'grantedBy', 'grantedAt', 'expiresAt'].map((f) => `GrantInfo.${f}`),
