@@ -172,41 +172,41 @@ describe('the first screen of each user group', () => {
  * (registration's own lists hold only what it has), with a query that reaches it as 西湖区's 商务局
  * (the association for its member list). `at(data, uscc)` finds the path of the reference to `uscc`.
  */
-type Located = { path: string; operator: { uscc: string; name: string | null } } | undefined;
+type Located = { path: string; operator: { uscc: string; name: string | null; findings: unknown[] | null } } | undefined;
 const REFERENCES: Record<string, { caller: Caller; query: string; at: (data: any, uscc: string) => Located }> = {
   'ComplaintTicket.operator': {
     caller: COMMERCE_XIHU,
-    query: `{ complaintTickets(first: 1000, filter: { district: "${XIHU}" }) { nodes { uscc operator { uscc name } } } }`,
+    query: `{ complaintTickets(first: 1000, filter: { district: "${XIHU}" }) { nodes { uscc operator { uscc name findings { id } } } } }`,
     at: (data, uscc) => locate(data.complaintTickets.nodes, 'complaintTickets.nodes', uscc, (n) => n.operator, '.operator'),
   },
   'ComplaintTally.operator': {
     caller: COMMERCE_XIHU,
-    query: `{ complainedOperators(district: "${XIHU}", from: "${addDays(today, -30)}") { uscc operator { uscc name } } }`,
+    query: `{ complainedOperators(district: "${XIHU}", from: "${addDays(today, -30)}") { uscc operator { uscc name findings { id } } } }`,
     at: (data, uscc) => locate(data.complainedOperators, 'complainedOperators', uscc, (n) => n.operator, '.operator'),
   },
   'Finding.operator': {
     caller: COMMERCE_XIHU,
-    query: `{ crossCheck(district: "${XIHU}", fresh: true) { findings { uscc operator { uscc name } } } }`,
+    query: `{ crossCheck(district: "${XIHU}", fresh: true) { findings { uscc operator { uscc name findings { id } } } } }`,
     at: (data, uscc) => locate(data.crossCheck.findings, 'crossCheck.findings', uscc, (n) => n.operator, '.operator'),
   },
   'Lead.operator': {
     caller: COMMERCE_XIHU,
-    query: '{ leads(first: 1000) { nodes { uscc operator { uscc name } } } }',
+    query: '{ leads(first: 1000) { nodes { uscc operator { uscc name findings { id } } } } }',
     at: (data, uscc) => locate(data.leads.nodes, 'leads.nodes', uscc, (n) => n.operator, '.operator'),
   },
   'MemberConnection.nodes': {
     caller: ASSOCIATION,
-    query: '{ members(first: 1000) { nodes { uscc name } } }',
+    query: '{ members(first: 1000) { nodes { uscc name findings { id } } } }',
     at: (data, uscc) => locate(data.members.nodes, 'members.nodes', uscc, (n) => n, ''),
   },
   'Query.operatorsInArrears': {
     caller: COMMERCE_XIHU,
-    query: `{ operatorsInArrears(district: "${XIHU}", minMonths: 1) { uscc name } }`,
+    query: `{ operatorsInArrears(district: "${XIHU}", minMonths: 1) { uscc name findings { id } } }`,
     at: (data, uscc) => locate(data.operatorsInArrears, 'operatorsInArrears', uscc, (n) => n, ''),
   },
   'SolventUse.operator': {
     caller: COMMERCE_XIHU,
-    query: `{ solventUse(district: "${XIHU}", from: "${monthStart(today, 3)}") { uscc operator { uscc name } } }`,
+    query: `{ solventUse(district: "${XIHU}", from: "${monthStart(today, 3)}") { uscc operator { uscc name findings { id } } } }`,
     at: (data, uscc) => locate(data.solventUse, 'solventUse', uscc, (n) => n.operator, '.operator'),
   },
 };
@@ -232,7 +232,7 @@ describe('no reference collapses an answer', () => {
     expect(result.data, JSON.stringify(result.errors)).not.toBeNull();
     const found = reference.at(result.data, UNREGISTERED);
     expect(found, 'the test world reaches it').toBeDefined();
-    expect(found!.operator).toEqual({ uscc: UNREGISTERED, name: null });
+    expect(found!.operator).toEqual({ uscc: UNREGISTERED, name: null, findings: null });
     expect(notVisibleAt(result.errors)).not.toContain(found!.path);
   });
 
@@ -242,7 +242,7 @@ describe('no reference collapses an answer', () => {
     const target = reference.caller === ASSOCIATION ? suspendedMember.uscc : elsewhere;
     const found = reference.at(result.data, target);
     expect(found, 'the test world reaches it').toBeDefined();
-    expect(found!.operator).toEqual({ uscc: target, name: null });
+    expect(found!.operator).toEqual({ uscc: target, name: null, findings: null });
     expect(notVisibleAt(result.errors)).toContain(found!.path);
     const error = result.errors!.find((e) => e.path?.join('.') === found!.path)!;
     expect(error.extensions).toMatchObject({ code: 'NOT_VISIBLE', uscc: target });
