@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse, GraphQLScalarType } from 'graphql';
+import { Kind, parse, GraphQLScalarType } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { FIELD_GROUPS, ROW_DERIVED } from './catalogue/groups';
 import { CATALOGUE } from './catalogue/catalogue';
@@ -10,13 +10,24 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { accessCounts, accessLogPage } from './audit/access-log';
 import { badUserInput, forbidden, notVisible } from './errors';
 import type { GatewayAuth } from './gateway/authentication';
+import { DATE_TIME_EXPECTED, isInstant } from './date-values';
 
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 const checkUsccShape = (value: string) => USCC_SHAPE.test(value);
 
 export const catalogueTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
-const DateTime = new GraphQLScalarType({ name: 'DateTime', serialize: (v) => new Date(String(v)).toISOString(), parseValue: (v) => new Date(String(v)).toISOString() });
+/** An instant; a malformed one is the caller's mistake (the gateway refuses it before planning, too). */
+const parseInstant = (v: unknown) => {
+  if (typeof v !== 'string' || !isInstant(v)) throw badUserInput('dateTime', DATE_TIME_EXPECTED);
+  return new Date(v).toISOString();
+};
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (v) => new Date(String(v)).toISOString(),
+  parseValue: parseInstant,
+  parseLiteral: (ast) => parseInstant(ast.kind === Kind.STRING ? ast.value : null),
+});
 
 const grantInfo = (g: Grant) => ({ ...g, level: g.level ? g.level.toUpperCase() : null });
 
@@ -44,6 +55,26 @@ function connection(result: { rows: Array<{ seq: number }>; totalCount: number }
     nodes,
     totalCount: result.totalCount,
     pageInfo: { hasNextPage: result.rows.length > limit, endCursor: last ? Buffer.from(`seq:${last.seq}`).toString('base64url') : null },
+  };
+}
+
+/**
+ * The caller's effective grants, group by group in the catalogue's order. `reveals` lists the
+ * groups the group's derived coordinates reveal (a derived value discloses its sources), so that a
+ * caller sees at once why such a field may still be refused to it.
+ */
+function myAccess(ctx: AuthorizedContext) {
+  const { principal, grants } = ctx.auth;
+  return {
+    sub: principal.sub,
+    agency: principal.agency,
+    level: principal.level.toUpperCase(),
+    district: principal.district,
+    groups: FIELD_GROUPS.flatMap((g) => {
+      const grant = grants.get(g.id);
+      const reveals = [...new Set((g.derived ?? []).flatMap((d) => d.reveals))];
+      return grant ? [{ id: g.id, scope: grant.scope, district: principal.district, grant: grant.grantId, reveals }] : [];
+    }),
   };
 }
 
@@ -85,6 +116,7 @@ export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record
               ...ROW_DERIVED.map((d) => ({ coordinate: d.coordinate, group: null, reveals: [], parts: true, perRow: d.perRow })),
             ],
           }),
+          myAccess: (_: unknown, __: unknown, ctx: AuthorizedContext) => myAccess(ctx),
           async accessLog(_: unknown, args: { group: string; from?: string; to?: string; agency?: string; uscc?: string; first?: number; after?: string }, ctx: AuthorizedContext) {
             const group = FIELD_GROUPS.find((g) => g.id === args.group);
             if (!group) throw badUserInput('group', `${JSON.stringify(args.group)} is not a field group`);

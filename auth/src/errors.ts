@@ -10,7 +10,11 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The caller holds no grant for the field or row. */
   FORBIDDEN: 'FORBIDDEN',
-  /** The caller may not see the thing asked about (an operator `operator(uscc:)` does not show it), so nothing about it is answered. */
+  /**
+   * The caller may not see the thing asked about or pointed to (an operator `operator(uscc:)` does
+   * not show it: another district, a former member), so nothing about it is answered: null with
+   * this error at its path.
+   */
   NOT_VISIBLE: 'NOT_VISIBLE',
   /** The input fails validation; `extensions.field` names the offending argument or column. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',

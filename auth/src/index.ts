@@ -1,5 +1,6 @@
 export * from './agencies';
 export * from './catalogue/index';
+export * from './date-values';
 export * from './districts';
 export * from './errors';
 export * from './gateway/index';

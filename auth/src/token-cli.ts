@@ -7,12 +7,12 @@ import { InvalidClaims, principalFromClaims } from './principal';
 import { signCallerToken } from './tokens';
 
 /**
- * `npm run token -- --agency market --level district --district 330106 --roles reader,uploader`
+ * `npm run -s token -- --agency market --level district --district 330106 --roles reader,uploader`
  * prints a signed dev token (HS256, JWT_SECRET or the dev default) and nothing else on stdout.
  */
 function fail(message: string): never {
   console.error(`token: ${message}`);
-  console.error(`usage: npm run token -- --agency <${AGENCY_CODES.join('|')}> [--level city|district] [--district <code>] [--roles ${ROLES.join(',')}] [--sub <id>] [--expires 8h]`);
+  console.error(`usage: npm run -s token -- --agency <${AGENCY_CODES.join('|')}> [--level city|district] [--district <code>] [--roles ${ROLES.join(',')}] [--sub <id>] [--expires 8h]`);
   process.exit(2);
 }
 

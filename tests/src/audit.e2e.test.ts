@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -305,8 +306,38 @@ describe('checkpoints', () => {
 
 describe('hostile input cannot blind, poison or outrun the trail', () => {
   const QUERY = '{ operators(first: 20) { nodes { name emissionSummary { compliant } creditGrade { grade } } } }';
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }));
+  type Answer = { status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
+  /**
+   * A POST from a loopback source address of its own. The gateway records the first unauthenticated
+   * refusal of an address in a window at once and counts the rest into one entry, so each hostile
+   * unauthenticated request comes from a fresh address: each then reaches the trail with its strings.
+   */
+  let nextAddress = 0;
+  const post = (body: string, headers: Record<string, string> = {}, fresh = false) =>
+    new Promise<Answer>((resolve, reject) => {
+      const n = fresh ? ++nextAddress : 0;
+      const request = http.request(
+        stack.gatewayUrl,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          localAddress: fresh ? `127.1.${Math.floor(n / 250)}.${(n % 250) + 1}` : undefined,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            try {
+              resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+            } catch (error) {
+              reject(error);
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
 
   it('in process: an entry that fails on its own fails alone, the rest of its batch is written', async () => {
     await stack.audit.drain();
@@ -354,12 +385,12 @@ describe('hostile input cannot blind, poison or outrun the trail', () => {
     ];
     let stop = false;
     let unauthenticatedSent = 0;
-    const hostileAnswers: Array<{ status: number; body: { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }> = [];
+    const hostileAnswers: Answer[] = [];
     // Two attackers, each sending every kind at least once, then on until the load ends.
     const attacker = async (offset: number) => {
       for (let i = 0; !stop || i < hostile.length; i++) {
         const request = hostile[(i + offset) % hostile.length]!;
-        const answer = await post(request.body, request.headers);
+        const answer = await post(request.body, request.headers, request.unauthenticated);
         if (request.unauthenticated) {
           unauthenticatedSent++;
           expect(answer.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -265,6 +265,37 @@ describe('a crash in the middle of an import', () => {
     const report = await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: readFileSync(file) }, market);
     expect(report).toMatchObject({ accepted: true, newRows: 19_900, changedRows: 100 });
   });
+
+  it('npm run import refuses the five-operator sample over a bigger register unless --allow-mass-absent; a dry run says so', async () => {
+    const db = crashDatabase.db;
+    await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: csvOf(operatorRecords(40)), allowMassAbsent: true }, market);
+    const present = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from ${operators} where present`)).rows[0]!.n;
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/intake/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.gb18030.csv'), ...args], {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: baseUrl },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.on('exit', (code) => resolve({ code, output }));
+      });
+    const before = await present();
+    expect(before).toBeGreaterThanOrEqual(40);
+
+    const dryRun = await run('--dry-run');
+    expect(dryRun.code, dryRun.output).toBe(0);
+    expect(dryRun.output).toMatch(/A real run would be refused/);
+    const refused = await run();
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.output).toMatch(/^Refused: .*more than half.*--allow-mass-absent/m);
+    expect(await present()).toBe(before);
+
+    const meant = await run('--allow-mass-absent');
+    expect(meant.code, meant.output).toBe(0);
+    expect(await present()).toBe(5);
+  }, 120_000);
 });
 
 describe('npm run import acts as the caller its token names', () => {

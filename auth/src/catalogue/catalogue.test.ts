@@ -18,6 +18,13 @@ function apiCoordinates(): string[] {
     .flatMap((t) => Object.keys((t as { getFields(): Record<string, unknown> }).getFields()).map((f) => `${t.name}.${f}`));
 }
 
+/**
+ * shared/ (the platform's spec and reference data) sits beside the repository on the team's
+ * machines and in CI, where `.ci/run` sets XIRAN_REQUIRE_SHARED=1 so that the comparison cannot
+ * be skipped; a fresh clone without it skips the comparison (and says so in vitest's report).
+ */
+const COMPARE_WITH_SHARED = existsSync(fileURLToPath(new URL('../../../../shared/', import.meta.url))) || process.env.XIRAN_REQUIRE_SHARED === '1';
+
 describe('the catalogue', () => {
   it('puts every field of the supergraph in exactly one group (deny by default: a new field fails here)', () => {
     const missing = apiCoordinates().filter((c) => !ALWAYS_READABLE.has(c) && !WRITES_BY_COORDINATE.has(c) && !CATALOGUE.groupOf(c));
@@ -44,7 +51,7 @@ describe('the catalogue', () => {
     expect(FIELD_GROUPS.flatMap((g) => g.coordinates).filter((c) => !api.has(c))).toEqual([]);
   });
 
-  it('ships the default grants of shared/spec/authorization.md, cell for cell', () => {
+  it.runIf(COMPARE_WITH_SHARED)('ships the default grants of shared/spec/authorization.md, cell for cell', () => {
     const spec = fileURLToPath(new URL('../../../../shared/spec/authorization.md', import.meta.url));
     expect(existsSync(spec), `${spec} (shared/ sits beside the repository)`).toBe(true);
     const marks: Record<string, string> = { '●': 'OWNER', F: 'FULL', A: 'AGGREGATE', M: 'MEMBERS', H: 'HANDLER' };

@@ -266,6 +266,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       ...on('Operator', 'membership', 'creditGrade'),
       ...on('Membership', 'memberNumber', 'since', 'status', ...ROW),
       'Membership.present',
+      // 会员名称: the association's own record of its member's name (no registry value).
+      'Membership.name',
       'ChangeFeed.memberships',
       ...on('CreditGrade', 'grade', 'validFrom', 'validTo', ...ROW),
       'Query.members',
@@ -329,6 +331,10 @@ export const ALWAYS_READABLE: ReadonlySet<string> = new Set([
   'PageInfo.hasNextPage',
   'PageInfo.endCursor',
   'Query.authorizationCatalogue',
+  // The caller's own access (its principal and effective grants): nothing about anyone else.
+  'Query.myAccess',
+  ...['sub', 'agency', 'level', 'district', 'groups'].map((f) => `MyAccess.${f}`),
+  ...['id', 'scope', 'district', 'grant', 'reveals'].map((f) => `MyGroupAccess.${f}`),
   ...['groups', 'grants'].map((f) => `AuthorizationCatalogue.${f}`),
   ...['id', 'owner', 'description', 'coordinates', 'aggregateCoordinates', 'summarises'].map((f) => `FieldGroupInfo.${f}`),
   'AuthorizationCatalogue.derived',

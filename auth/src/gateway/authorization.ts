@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Kind, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
 import { AUDIT_ROOT_FIELDS, type GroupId } from '../catalogue/groups';
 import { applyRefusals, assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
+import { checkInputScalars } from './input-scalars';
 import type { AuditTrail } from '../audit/trail';
-import { auditUnavailable } from '../errors';
+import { auditUnavailable, badUserInput } from '../errors';
 import type { GatewayAuth } from './authentication';
 
 /** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
@@ -40,6 +41,8 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       filterable.add(schema);
     }
     const grants = context.auth.grants;
+    if (!requestContext.operation) throw unresolvedOperation(requestContext.document, requestContext.request.operationName);
+    checkInputScalars(schema, requestContext.document, requestContext.operation, requestContext.request.variables);
     const askedHash = operationHash(requestContext.source, requestContext.request.variables);
     // Derived coordinates kept in the operation: their answers disclose the groups they reveal too.
     const derivedKept = new Set<string>();
@@ -155,6 +158,19 @@ function addRevealed(disclosed: Map<GroupId, Set<string>>, coordinates: Readonly
       disclosed.set(group, set);
     }
   }
+}
+
+/**
+ * Apollo Server hands the executor a document whose operation it could not pick (an unknown
+ * `operationName`, or several operations and none named): the client's mistake, answered 400
+ * with the operations the document does hold.
+ */
+function unresolvedOperation(document: DocumentNode, operationName: string | null | undefined) {
+  const names = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d.name?.value ?? '(anonymous)'] : []));
+  const message = operationName
+    ? `no operation named ${JSON.stringify(operationName)} in the document (it holds ${names.join(', ') || 'none'})`
+    : `the document holds ${names.length} operations (${names.join(', ')}): name the one to run`;
+  return badUserInput('operationName', message, { http: { status: 400 } });
 }
 
 /**

@@ -22,7 +22,7 @@ export interface CrossCheck {
   store: CrossCheckStore;
   /** Every rule over every district, recorded (the scheduled run). */
   runAll(): ReturnType<CrossCheckStore['recordRun']>;
-  /** Runs every `minutes` (0: never) until stopped. */
+  /** Runs once now and then every `minutes` (0: never) until stopped. */
   start(minutes: number): void;
   stop(): void;
 }
@@ -66,16 +66,26 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
   }
 
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   return {
     schema: crossCheckSchema({ findings, store, executeAs: options.executeAs, membersOf, runAll }),
     store,
     runAll,
     start(minutes) {
       if (minutes <= 0) return;
-      timer = setInterval(() => void runAll().catch((error) => console.error('[crosscheck] scheduled run failed', error)), minutes * 60_000);
+      stopped = false;
+      const scheduled = () =>
+        void runAll().catch((error) => {
+          if (!stopped) console.error('[crosscheck] scheduled run failed', error);
+        });
+      // The first run at start: crossCheckRuns and crossCheckFindings have content from the first
+      // minutes on, not only after the first interval (and a failure here waits for the next one).
+      scheduled();
+      timer = setInterval(scheduled, minutes * 60_000);
       timer.unref();
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
     },
   };

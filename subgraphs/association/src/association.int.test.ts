@@ -578,6 +578,23 @@ describe('intake (即时上传 / 定期更新)', () => {
     expect((await changes()).memberships.nodes.slice(-2).map((c) => c.changedFields)).toEqual([['grade', 'gradeValidFrom', 'gradeValidTo'], ['status']]);
   });
 
+  it('keeps the member’s name (会员名称) as recorded: given, kept when omitted, cleared by null, read from a file’s name column', async () => {
+    const uscc = completeUscc('91330106MA2B00009');
+    const named = { uscc, district: '330106', memberNumber: 'HZXR-2026-00109', since: '2026-10-09', status: 'ACTIVE' };
+    const NAME = 'mutation($i: MembershipInput!) { recordMembership(input: $i) { name status } }';
+    expect((await ok(uploader, NAME, { i: { ...named, name: '西湖洁雅洗衣店' } })).recordMembership).toEqual({ name: '西湖洁雅洗衣店', status: 'ACTIVE' });
+    expect((await ok(uploader, NAME, { i: { ...named, status: 'SUSPENDED' } })).recordMembership).toEqual({ name: '西湖洁雅洗衣店', status: 'SUSPENDED' });
+    expect((await ok(uploader, NAME, { i: { ...named, name: null } })).recordMembership).toEqual({ name: null, status: 'ACTIVE' });
+    // A file's 会员名称 column is read (a dry run: the file is not the whole member list).
+    const file = (name: string) => Buffer.from(`uscc,district,member_number,会员名称,since,status\n${uscc},330106,HZXR-2026-00109,${name},2026-10-09,ACTIVE\n`).toString('base64');
+    const DRY = 'mutation($i: ImportInput!) { importAssociationData(input: $i) { accepted rows changedRows unchangedRows } }';
+    await ok(uploader, NAME, { i: { ...named, name: '杭州洁雅洗衣有限公司' } });
+    const same = (await ok(uploader, DRY, { i: { dataset: 'memberships', contentBase64: file('杭州洁雅洗衣有限公司'), dryRun: true } })).importAssociationData;
+    expect(same).toMatchObject({ accepted: true, rows: 1, changedRows: 0, unchangedRows: 1 });
+    const renamed = (await ok(uploader, DRY, { i: { dataset: 'memberships', contentBase64: file('杭州洁雅洗涤服务有限公司'), dryRun: true } })).importAssociationData;
+    expect(renamed).toMatchObject({ accepted: true, rows: 1, changedRows: 1, unchangedRows: 0 });
+  });
+
   it('records a credit grade of a member; refuses an operator that is not (or no longer) a member', async () => {
     const data = await ok(uploader, CREDIT_GRADE, { i: { uscc: NEW_MEMBER, grade: 'A', validFrom: '2026-06-01', validTo: '2028-05-31' } });
     expect(data.recordCreditGrade).toEqual({ grade: 'A', validFrom: '2026-06-01', validTo: '2028-05-31', source: 'upload:association-uploader' });

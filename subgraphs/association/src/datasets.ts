@@ -29,6 +29,7 @@ export const membershipsDataset: DatasetDefinition = {
     { key: 'uscc', headers: ['uscc', '统一社会信用代码'], type: { kind: 'uscc' } },
     { key: 'district', headers: ['district', '所属区县'], type: { kind: 'district' } },
     { key: 'memberNumber', headers: ['member_number', '会员编号'], type: { kind: 'text', maxLength: 20 } },
+    { key: 'name', headers: ['name', '会员名称'], type: { kind: 'text', maxLength: 200 }, optional: true },
     { key: 'since', headers: ['since', '入会日期'], type: { kind: 'date', notFuture: true } },
     {
       key: 'status',

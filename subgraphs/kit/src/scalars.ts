@@ -1,13 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput } from '@xiran/auth';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function isRealDate(text: string): boolean {
-  if (!DATE.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
-}
+import { badUserInput, DATE_EXPECTED, DATE_TIME_EXPECTED, isCalendarDate as isRealDate, isInstant } from '@xiran/auth';
 
 /** A calendar date, `YYYY-MM-DD` (Asia/Shanghai civil dates; no time zone). */
 export const DateScalar = new GraphQLScalarType<string, string>({
@@ -19,11 +11,11 @@ export const DateScalar = new GraphQLScalarType<string, string>({
     throw new TypeError('Date cannot represent a non-date value');
   },
   parseValue(value) {
-    if (typeof value !== 'string' || !isRealDate(value)) throw badUserInput('date', 'must be a date written YYYY-MM-DD');
+    if (typeof value !== 'string' || !isRealDate(value)) throw badUserInput('date', DATE_EXPECTED);
     return value;
   },
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING || !isRealDate(ast.value)) throw badUserInput('date', 'must be a date written YYYY-MM-DD');
+    if (ast.kind !== Kind.STRING || !isRealDate(ast.value)) throw badUserInput('date', DATE_EXPECTED);
     return ast.value;
   },
 });
@@ -38,14 +30,12 @@ export const DateTimeScalar = new GraphQLScalarType<string, string>({
     return d.toISOString();
   },
   parseValue(value) {
-    const d = new Date(String(value));
-    if (typeof value !== 'string' || Number.isNaN(d.getTime())) throw badUserInput('dateTime', 'must be an ISO-8601 date-time');
-    return d.toISOString();
+    if (typeof value !== 'string' || !isInstant(value)) throw badUserInput('dateTime', DATE_TIME_EXPECTED);
+    return new Date(value).toISOString();
   },
   parseLiteral(ast) {
-    const d = ast.kind === Kind.STRING ? new Date(ast.value) : new Date(Number.NaN);
-    if (Number.isNaN(d.getTime())) throw badUserInput('dateTime', 'must be an ISO-8601 date-time');
-    return d.toISOString();
+    if (ast.kind !== Kind.STRING || !isInstant(ast.value)) throw badUserInput('dateTime', DATE_TIME_EXPECTED);
+    return new Date(ast.value).toISOString();
   },
 });
 

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuditTrail, isDistrictCode, loadCallerKeys, mayWrite, TokenRejected, verifyCallerToken, WRITE_OPERATIONS, type Principal } from '@xiran/auth';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { importCsv, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
+import { importCsv, isMassAbsent, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
 import { localTargets } from '../stack/local-targets';
 import { SUBGRAPH_MODULES } from '../stack/services';
 
@@ -19,7 +19,7 @@ import { SUBGRAPH_MODULES } from '../stack/services';
  * would be); 1: rejected, nothing written; 2: usage, or no valid token; 3: the audit trail is
  * unavailable, nothing written.
  */
-const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--token <JWT> | XIRAN_TOKEN=<JWT>] [--dry-run] [--encoding AUTO|UTF8|GB18030] [--json]';
+const USAGE = 'usage: npm run import -- --dataset <name> --file <path.csv> [--token <JWT> | XIRAN_TOKEN=<JWT>] [--dry-run] [--allow-mass-absent] [--encoding AUTO|UTF8|GB18030] [--json]';
 const datasets = SUBGRAPH_MODULES.flatMap((module) => module.intake.datasets.map((dataset) => ({ module, dataset })));
 
 function fail(message: string): never {
@@ -34,6 +34,7 @@ function parse() {
       dataset: { type: 'string' },
       file: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      'allow-mass-absent': { type: 'boolean', default: false },
       encoding: { type: 'string', default: 'AUTO' },
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -73,7 +74,9 @@ const writer: Writer = { sub: principal.sub, agency: principal.agency, level: pr
 const local = await localTargets();
 const database = await module.connect(local.target(module.name));
 const gateway = await connectGatewayDatabase(local.target('gateway'));
-let report: ImportReport;
+let report: ImportReport | undefined;
+/** Set when a snapshot would empty most of the dataset: refused, nothing written (exit 1). */
+let refusal: string | undefined;
 try {
   const audit = new AuditTrail(gateway.db);
   const requestId = randomUUID();
@@ -98,20 +101,25 @@ try {
       process.exit(3);
     }
   }
-  report = await importCsv(
-    database.db,
-    module.intake.intake,
-    dataset,
-    { bytes, fileName: basename(values.file!), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'] },
-    writer,
-    (stage, detail) => console.error(`[import] ${stage}: ${detail}`),
-  );
-  if (!report.dryRun) {
+  try {
+    report = await importCsv(
+      database.db,
+      module.intake.intake,
+      dataset,
+      { bytes, fileName: basename(values.file!), encoding: values.encoding as CsvEncoding, dryRun: values['dry-run'], allowMassAbsent: values['allow-mass-absent'] },
+      writer,
+      (stage, detail) => console.error(`[import] ${stage}: ${detail}`),
+    );
+  } catch (error) {
+    if ((error as { extensions?: { field?: string } }).extensions?.field !== 'input.allowMassAbsent') throw error;
+    refusal = (error as Error).message.replace('input.allowMassAbsent: ', '');
+  }
+  if (!values['dry-run']) {
     // The outcome, linked to its intent (a rejected file wrote nothing: WRITE_FAILED).
     await audit.append({
       ...traced,
-      kind: report.accepted ? 'WRITE' : 'WRITE_FAILED',
-      detail: { intent, writes: report.accepted ? [{ field: `import:${dataset.name}`, ids: report.batch ? [report.batch.id] : [] }] : [], accepted: report.accepted },
+      kind: report?.accepted ? 'WRITE' : 'WRITE_FAILED',
+      detail: { intent, writes: report?.accepted ? [{ field: `import:${dataset.name}`, ids: report.batch ? [report.batch.id] : [] }] : [], accepted: report?.accepted ?? false },
     });
   }
 } finally {
@@ -120,6 +128,10 @@ try {
   await local.close();
 }
 
+if (!report) {
+  console.log(`Refused: ${refusal}`);
+  process.exit(1);
+}
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
@@ -128,6 +140,7 @@ if (values.json) {
   console.log(`  new ${report.newRows}, changed ${report.changedRows}, unchanged ${report.unchangedRows}, absent ${report.absentRows}, rejected ${report.rejectedRows}`);
   if (report.batch) console.log(`  batch ${report.batch.id} (${report.batch.status})`);
   for (const error of report.errors) console.log(`  line ${error.line}${error.column ? `, column ${error.column}` : ''}: ${error.reason}`);
+  if (report.dryRun && report.accepted && isMassAbsent(report)) console.log('  A real run would be refused: it leaves out more than half of the stored records (--allow-mass-absent to mean it).');
   if (!report.accepted) console.log('Nothing was written.');
 }
 process.exitCode = report.accepted ? 0 : 1;

@@ -34,7 +34,7 @@ const INTAKE_BOOKKEEPING = ['present', 'absentSince', 'batchId'];
 export const OPERATOR_PARTS = ['membership', 'creditGrade', 'creditScore', 'leads'] as const;
 export type OperatorPart = (typeof OPERATOR_PARTS)[number];
 
-export type MembershipPart = Pick<MembershipRow, 'memberNumber' | 'since' | 'status' | 'source' | 'updatedAt' | 'present'>;
+export type MembershipPart = Pick<MembershipRow, 'memberNumber' | 'name' | 'since' | 'status' | 'source' | 'updatedAt' | 'present'>;
 export interface CreditGradePart {
   grade: CreditGradeValue;
   validFrom: string;
@@ -96,6 +96,7 @@ function partColumns(parts: ReadonlySet<string>, uscc: SQL | Column, scopes: Ass
             memberships,
             {
               memberNumber: memberships.memberNumber,
+              name: memberships.name,
               since: memberships.since,
               status: memberships.status,
               source: memberships.source,

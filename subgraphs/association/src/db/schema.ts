@@ -34,6 +34,12 @@ export const memberships = association.table(
     uscc: varchar('uscc', { length: 18 }).primaryKey(),
     district: varchar('district', { length: 8 }).notNull(),
     memberNumber: varchar('member_number', { length: 20 }).notNull(),
+    /**
+     * 会员名称: the member's name as the association recorded it at admission. The association's
+     * own fact, readable whatever the registry says (a former member is outside the caller's
+     * registration scope); null for records made before names were kept.
+     */
+    name: text('name'),
     since: date('since', { mode: 'string' }).notNull(),
     status: membershipStatus('status').notNull(),
     /** Null while the member has not been rated yet. */
@@ -169,6 +175,8 @@ export const { importBatches, changeLog } = intakeTables(association);
 export const TABLE_GROUPS = tableGroups([
   [memberships, 'creditGrade'], [creditScores, 'creditScore'], [creditScoreDimensions, 'creditScore'], [leads, 'leads'], [leadEvents, 'leads'],
   [importBatches, null], [changeLog, null],
+  // The registry's operator→district map, read only to keep a district uploader's writes in its district.
+  [operatorDistricts, null],
 ]);
 
 // Relations

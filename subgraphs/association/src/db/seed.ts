@@ -201,6 +201,7 @@ export function generateAssociationSeed(world: SeedOperator[], options: SeedOpti
         uscc: op.uscc,
         district: op.district,
         memberNumber: `HZXR-${year}-${String(n).padStart(5, '0')}`,
+        name: op.name,
         since,
         status,
         grade,

@@ -18,6 +18,7 @@ interface MembershipInput {
   uscc: string;
   district: string;
   memberNumber: string;
+  name?: string | null;
   since: string;
   status: MembershipRow['status'];
   grade?: CreditGradeValue | null;
@@ -137,15 +138,16 @@ export const Mutation = {
     try {
       await ctx.db.transaction(async (tx) => {
         // Omitting every grade field keeps the stored grade: a change of status is not a re-rating.
+        // Omitting the name keeps the stored one likewise.
         const gradeGiven = input.grade !== undefined || input.gradeValidFrom !== undefined || input.gradeValidTo !== undefined;
-        const [stored] = gradeGiven
-          ? []
-          : await tx
-              .select({ grade: memberships.grade, gradeValidFrom: memberships.gradeValidFrom, gradeValidTo: memberships.gradeValidTo })
-              .from(memberships)
-              .where(eq(memberships.uscc, uscc))
-              .limit(1);
-        await uploadRecords(tx, INTAKE.intake, membershipsDataset, [{ ...input, ...stored }], writer);
+        const [stored] = await tx
+          .select({ name: memberships.name, grade: memberships.grade, gradeValidFrom: memberships.gradeValidFrom, gradeValidTo: memberships.gradeValidTo })
+          .from(memberships)
+          .where(eq(memberships.uscc, uscc))
+          .limit(1);
+        const { name, ...grade } = stored ?? { name: null };
+        const kept = { ...(gradeGiven ? {} : grade), ...(input.name === undefined ? { name } : {}) };
+        await uploadRecords(tx, INTAKE.intake, membershipsDataset, [{ ...input, ...kept }], writer);
       });
     } catch (error) {
       throw memberNumberError(error, 'input.memberNumber');

@@ -91,6 +91,8 @@ export const { importBatches, changeLog } = intakeTables(complaints);
  */
 export const TABLE_GROUPS = tableGroups([
   [tickets, 'complaintTickets'], [complainants, 'complainantIdentity'], [memberScope, null], [importBatches, null], [changeLog, null],
+  // The registry's operator→district map, read only to keep a district uploader's writes in its district.
+  [operatorDistricts, null],
 ]);
 
 // Relations

@@ -139,6 +139,8 @@ export const { importBatches, changeLog } = intakeTables(emissions);
 export const TABLE_GROUPS = tableGroups([
   [machines, 'machinesAndPermits'], [permits, 'machinesAndPermits'], [inspections, 'inspections'], [solventLedger, 'inspections'], [penalties, 'penalties'],
   [memberScope, null], [importBatches, null], [changeLog, null],
+  // The registry's operator→district map, read only to keep a district uploader's writes in its district.
+  [operatorDistricts, null],
 ]);
 
 // Relations

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { badUserInput } from '@xiran/auth';
 import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
 import { CsvUnreadable, decodeCsv, parseCsv, type CsvEncoding } from './csv';
@@ -31,6 +32,8 @@ export interface ImportFile {
   fileName?: string | null;
   encoding?: CsvEncoding;
   dryRun?: boolean;
+  /** A snapshot that leaves out more than half of the stored records is refused without this. */
+  allowMassAbsent?: boolean;
 }
 
 export type ImportStage = 'validated' | 'staged' | 'committed';
@@ -44,6 +47,33 @@ const ERRORS_KEPT = 100;
 /** Headers compare without case, spaces, underscores or hyphens (`Legal Representative` = `legal_representative`). */
 function normalizeHeader(header: string): string {
   return header.trim().toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+/**
+ * A snapshot file lists the whole dataset (of the importer's district), so one that leaves out
+ * more than half of the records present before is far more often the wrong file (a sample, one
+ * district's export imported city-wide) than the truth. The records it counts as there before:
+ * those it leaves out and those it lists that were stored already.
+ */
+export function isMassAbsent(counts: MergeCounts): boolean {
+  return counts.absentRows * 2 > counts.absentRows + counts.unchangedRows + counts.changedRows;
+}
+
+/** The refusal of a mass-absent snapshot: BAD_USER_INPUT on `input.allowMassAbsent`, nothing written. */
+export function massAbsentRefusal(dataset: string, counts: MergeCounts): Error {
+  const before = counts.absentRows + counts.unchangedRows + counts.changedRows;
+  return badUserInput(
+    'input.allowMassAbsent',
+    `this ${dataset} snapshot would mark ${counts.absentRows} of the ${before} records present before absent (more than half); nothing was written. ` +
+      'A snapshot file must list the whole dataset (of your district): if this one does, import it again with allowMassAbsent: true (npm run import: --allow-mass-absent).',
+    { absentRows: counts.absentRows, presentBefore: before },
+  );
+}
+
+class MassAbsentRollback extends Error {
+  constructor(readonly counts: MergeCounts) {
+    super('mass absent');
+  }
 }
 
 class DryRunRollback extends Error {
@@ -214,7 +244,9 @@ export async function importCsv(
       }
       onStage('staged', `${merged.counts.newRows} new, ${merged.counts.changedRows} changed, ${merged.counts.absentRows} absent`);
       await dataset.afterImport?.(tx, { id: batchId, at: new Date().toISOString(), writer });
+      // A dry run reports the counts as they are (isMassAbsent tells the caller what a real run would meet).
       if (dryRun) throw new DryRunRollback(merged.counts);
+      if (!file.allowMassAbsent && isMassAbsent(merged.counts)) throw new MassAbsentRollback(merged.counts);
       return recordBatch(tx, intake, dataset, {
         id: batchId,
         kind: 'IMPORT',
@@ -233,6 +265,7 @@ export async function importCsv(
     return report;
   } catch (error) {
     if (error instanceof DryRunRollback) return Object.assign(report, error.counts, { accepted: true });
+    if (error instanceof MassAbsentRollback) throw massAbsentRefusal(dataset.name, error.counts);
     if (error instanceof RejectionRollback) return reject(error.errors, error.errors === errors ? badLines.size : new Set(error.errors.map((e) => e.line)).size);
     throw error;
   }

@@ -32,6 +32,7 @@ export interface ImportInputArgs {
   contentBase64: string;
   encoding?: CsvEncoding | null;
   dryRun?: boolean | null;
+  allowMassAbsent?: boolean | null;
 }
 
 /** The dataset by name, or a BAD_USER_INPUT listing the department's datasets. */
@@ -167,6 +168,6 @@ export function importResolver(options: IntakeOptions) {
   return async (_: unknown, args: { input: ImportInputArgs }, ctx: IntakeContext) => {
     const dataset = findDataset(options.datasets, args.input.dataset);
     const bytes = decodeBase64(args.input.contentBase64);
-    return importCsv(ctx.db, options.intake, dataset, { bytes, fileName: args.input.fileName, encoding: args.input.encoding ?? 'AUTO', dryRun: args.input.dryRun ?? false }, writerOf(ctx.auth));
+    return importCsv(ctx.db, options.intake, dataset, { bytes, fileName: args.input.fileName, encoding: args.input.encoding ?? 'AUTO', dryRun: args.input.dryRun ?? false, allowMassAbsent: args.input.allowMassAbsent ?? false }, writerOf(ctx.auth));
   };
 }

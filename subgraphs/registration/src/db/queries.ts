@@ -65,6 +65,15 @@ export async function operatorsByUscc(db: RegistrationDb, keys: readonly string[
   return new Map(rows.map((row) => [row.uscc, row as OperatorRecord]));
 }
 
+/**
+ * Which of `keys` are registered at all, whatever the caller's scope: tells an operator outside
+ * the scope (NOT_VISIBLE) from one market never registered. Only the keys, never a value.
+ */
+export async function registeredUscc(db: RegistrationDb, keys: readonly string[]): Promise<Map<string, true>> {
+  const rows = await db.select({ uscc: operators.uscc }).from(operators).where(anyOf(operators.uscc, keys));
+  return new Map(rows.map((row) => [row.uscc, true as const]));
+}
+
 export async function outletsById(db: RegistrationDb, keys: readonly string[], scope: RowScope): Promise<Map<string, OutletRow>> {
   const rows = await db.select().from(outlets).where(and(anyOf(outlets.id, keys), outletScope(scope)));
   return new Map(rows.map((row) => [row.id, row]));

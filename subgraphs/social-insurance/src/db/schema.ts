@@ -89,6 +89,8 @@ export const { importBatches, changeLog } = intakeTables(socialInsurance);
  */
 export const TABLE_GROUPS = tableGroups([
   [unitInsuranceStatus, 'socialInsuranceStatus'], [unitHeadcount, 'insuredHeadcount'], [memberScope, null], [importBatches, null], [changeLog, null],
+  // The registry's operator→district map, read only to keep a district uploader's writes in its district.
+  [operatorDistricts, null],
 ]);
 
 // Relations

@@ -1,0 +1,1 @@
+ALTER TABLE "association"."memberships" ADD COLUMN "name" text;
