@@ -37,8 +37,20 @@
     const typed = (options && options.headers) || {};
     const ownAuthorization = Object.keys(typed).some((name) => name.toLowerCase() === 'authorization');
     const headers = token && !ownAuthorization ? { ...typed, Authorization: `Bearer ${token}` } : typed;
-    return baseFetcher(params, { ...options, headers });
+    return baseFetcher(withOwnOperationName(params), { ...options, headers });
   };
+
+  /**
+   * GraphiQL can send the operation name of the tab it just left (a run right after a tab switch).
+   * The gateway refuses a name the document does not hold (400), so name the document's own
+   * operation when it has exactly one, and none otherwise.
+   */
+  function withOwnOperationName(params) {
+    if (!params || !params.operationName || typeof params.query !== 'string') return params;
+    const names = [...params.query.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
+    if (names.includes(params.operationName)) return params;
+    return { ...params, operationName: names.length === 1 ? names[0] : undefined };
+  }
 
   function TokenInput() {
     const [value, setValue] = React.useState(token);

@@ -1,5 +1,5 @@
 import { is } from 'drizzle-orm';
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, getViewConfig, PgTable, PgView } from 'drizzle-orm/pg-core';
 import type { GroupId } from '@xiran/auth';
 
 /**
@@ -11,12 +11,12 @@ import type { GroupId } from '@xiran/auth';
  */
 export type TableGroups = ReadonlyMap<string, GroupId | null>;
 
-export function tableGroups(entries: ReadonlyArray<readonly [PgTable, GroupId | null]>): TableGroups {
+export function tableGroups(entries: ReadonlyArray<readonly [PgTable | PgView, GroupId | null]>): TableGroups {
   return new Map(entries.map(([table, group]) => [qualifiedName(table), group]));
 }
 
-export function qualifiedName(table: PgTable): string {
-  const config = getTableConfig(table);
+export function qualifiedName(table: PgTable | PgView): string {
+  const config = is(table, PgView) ? getViewConfig(table) : getTableConfig(table);
   return `${config.schema ?? 'public'}.${config.name}`;
 }
 

@@ -169,10 +169,22 @@ export const operatorDistricts = operatorDistrictTable(association);
 export const { importBatches, changeLog } = intakeTables(association);
 
 /**
+ * Membership as scope: the operators that are members now (ACTIVE, and still in the latest member
+ * list: a member left out of a full import is no longer one, though its row is kept). The leads the
+ * association sees, and MEMBERS grants on leads, are scoped by it; it is the same list the gateway
+ * replicates to the other subgraphs' member_scope tables.
+ */
+export const activeMembers = association
+  .view('active_members', { uscc: varchar('uscc', { length: 18 }).notNull() })
+  .as(sql`select ${memberships.uscc} from ${memberships} where ${memberships.status} = 'ACTIVE' and ${memberships.present}`);
+
+/**
  * The field group whose data each table holds (see the kit's tableGroups): a resolver may read only
  * the tables of the groups its field owns, summarises or reveals (tests/src/derived-reveals.int.test.ts).
  */
 export const TABLE_GROUPS = tableGroups([
+  // Row scope, as the other subgraphs' replicated member_scope: who is a member now, not a grade.
+  [activeMembers, null],
   [memberships, 'creditGrade'], [creditScores, 'creditScore'], [creditScoreDimensions, 'creditScore'], [leads, 'leads'], [leadEvents, 'leads'],
   [importBatches, null], [changeLog, null],
   // The registry's operator→district map, read only to keep a district uploader's writes in its district.

@@ -1,0 +1,1 @@
+CREATE VIEW "association"."active_members" AS (select "association"."memberships"."uscc" from "association"."memberships" where "association"."memberships"."status" = 'ACTIVE' and "association"."memberships"."present");
