@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery, getNamedType, isObjectType } from 'graphql';
 import { Supergraph } from '@apollo/federation-internals';
+import { FIELD_GROUPS } from '@xiran/auth';
 import { SUPERGRAPH_PATH, type HttpSubgraphName } from '@xiran/schema';
 import { addDays, completeUscc, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
 import type { Stack } from './stack/stack';
@@ -153,7 +154,10 @@ describe('the first screen of each user group', () => {
     expect(access.errors, JSON.stringify(access.errors)).toBeUndefined();
     expect(access.data!.myAccess).toMatchObject({ agency: 'statistics', level: 'CITY', district: null });
     const groups = access.data!.myAccess.groups as Array<{ id: string; scope: string; district: string | null; grant: string; reveals: string[] }>;
-    expect(groups.find((g) => g.id === 'registration')).toMatchObject({ scope: 'FULL', district: null, reveals: [] });
+    // reveals: what the group's derived fields disclose besides it, from the catalogue.
+    const revealsOf = (id: string) => [...new Set((FIELD_GROUPS.find((g) => g.id === id)!.derived ?? []).flatMap((d) => d.reveals))];
+    expect(revealsOf('registration')).toEqual(['outlets']);
+    expect(groups.find((g) => g.id === 'registration')).toMatchObject({ scope: 'FULL', district: null, reveals: revealsOf('registration') });
     expect(groups.find((g) => g.id === 'insuredHeadcount')).toMatchObject({ scope: 'AGGREGATE' });
     expect(groups.find((g) => g.id === 'complainantIdentity')).toBeUndefined();
     // Each is a grant of the catalogue, to the analyst's agency, of that group.

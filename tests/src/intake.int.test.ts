@@ -270,11 +270,12 @@ describe('a crash in the middle of an import', () => {
     const db = crashDatabase.db;
     await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: csvOf(operatorRecords(40)), allowMassAbsent: true }, market);
     const present = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from ${operators} where present`)).rows[0]!.n;
+    const token = await tokenOf(marketUploader);
     const run = (...args: string[]) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/intake/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.gb18030.csv'), ...args], {
           cwd: root,
-          env: { ...process.env, DATABASE_URL: baseUrl },
+          env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: token },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let output = '';
