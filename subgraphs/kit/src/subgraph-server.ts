@@ -88,32 +88,43 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     res.type('text/plain').send(`xiran_sql_statements_total{service="${options.name}"} ${options.database.statements.total}\n`);
   });
 
+  /**
+   * An endpoint only one of the gateway's system principals may call: its token verified, bound to
+   * this request's body (a GET's is the empty one), and its subject checked; 401 otherwise.
+   */
+  const systemEndpoint =
+    (subject: string, label: string, handle: (req: express.Request, res: express.Response) => Promise<void>) =>
+    async (req: express.Request, res: express.Response) => {
+      try {
+        const auth = await authentication.authenticate(req.headers);
+        authentication.checkBody(auth, req.method === 'GET' ? bodyHash('') : (res.locals.bodyHash as string | undefined));
+        if (auth.principal.sub !== subject) throw new TokenRejected(`not the ${label} sync`);
+        await handle(req, res);
+      } catch (error) {
+        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
+        else {
+          console.error(`[${options.name}] ${label}`, error);
+          res.status(500).json({ error: 'internal' });
+        }
+      }
+    };
+
   if (options.memberScope) {
     const table = options.memberScope;
     // The list as replicated now: the sync compares it with the association's before pushing, so
     // that each widening of MEMBERS scope is in the audit trail before it applies.
-    app.get(MEMBER_SCOPE_PATH, async (req, res) => {
-      try {
-        const auth = await authentication.authenticate(req.headers);
-        // A GET has no body: its token must be signed for the empty one, so no other request's token serves.
-        authentication.checkBody(auth, bodyHash(''));
-        if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
+    app.get(
+      MEMBER_SCOPE_PATH,
+      systemEndpoint(MEMBER_SYNC_SUBJECT, 'member scope', async (_req, res) => {
         const rows = await options.database.db.select({ uscc: table.uscc }).from(table);
         res.json({ usccs: rows.map((r) => r.uscc) });
-      } catch (error) {
-        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
-        else {
-          console.error(`[${options.name}] member scope`, error);
-          res.status(500).json({ error: 'internal' });
-        }
-      }
-    });
+      }),
+    );
     // The gateway's scheduled push of the association's member list (see useMemberScopeSync).
-    app.post(MEMBER_SCOPE_PATH, express.json({ limit: '5mb', verify: rememberBodyHash }), async (req, res) => {
-      try {
-        const auth = await authentication.authenticate(req.headers);
-        authentication.checkBody(auth, res.locals.bodyHash as string | undefined);
-        if (auth.principal.sub !== MEMBER_SYNC_SUBJECT) throw new TokenRejected('not the member-scope sync');
+    app.post(
+      MEMBER_SCOPE_PATH,
+      express.json({ limit: '5mb', verify: rememberBodyHash }),
+      systemEndpoint(MEMBER_SYNC_SUBJECT, 'member scope', async (req, res) => {
         const usccs = (req.body as { usccs?: unknown }).usccs;
         if (!Array.isArray(usccs) || !usccs.every((u) => typeof u === 'string' && checkUscc(u).ok)) {
           res.status(400).json({ error: 'usccs must be a list of 统一社会信用代码' });
@@ -121,24 +132,17 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
         }
         await replaceMemberScope(options.database.db, table, usccs as string[]);
         res.json({ members: new Set(usccs).size });
-      } catch (error) {
-        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
-        else {
-          console.error(`[${options.name}] member scope`, error);
-          res.status(500).json({ error: 'internal' });
-        }
-      }
-    });
+      }),
+    );
   }
 
   if (options.operatorDistricts) {
     const table = options.operatorDistricts;
     // The gateway's scheduled push of the registry's operator→district map (see useOperatorDistrictSync).
-    app.post(OPERATOR_DISTRICTS_PATH, express.json({ limit: '50mb', verify: rememberBodyHash }), async (req, res) => {
-      try {
-        const auth = await authentication.authenticate(req.headers);
-        authentication.checkBody(auth, res.locals.bodyHash as string | undefined);
-        if (auth.principal.sub !== OPERATOR_DISTRICT_SYNC_SUBJECT) throw new TokenRejected('not the operator-district sync');
+    app.post(
+      OPERATOR_DISTRICTS_PATH,
+      express.json({ limit: '50mb', verify: rememberBodyHash }),
+      systemEndpoint(OPERATOR_DISTRICT_SYNC_SUBJECT, 'operator districts', async (req, res) => {
         const operators = (req.body as { operators?: unknown }).operators;
         const valid = (row: unknown): row is { uscc: string; district: string } =>
           typeof row === 'object' && row !== null && typeof (row as { uscc?: unknown }).uscc === 'string' && checkUscc((row as { uscc: string }).uscc).ok && isDistrictCode(String((row as { district?: unknown }).district));
@@ -148,14 +152,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
         }
         await replaceOperatorDistricts(options.database.db, table, operators);
         res.json({ operators: operators.length });
-      } catch (error) {
-        if (error instanceof TokenRejected) res.status(401).json({ error: 'unauthenticated' });
-        else {
-          console.error(`[${options.name}] operator districts`, error);
-          res.status(500).json({ error: 'internal' });
-        }
-      }
-    });
+      }),
+    );
   }
 
   let started = false;
