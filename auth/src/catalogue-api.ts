@@ -113,7 +113,7 @@ export function catalogueSchema(grants: PgGrantSource, db: NodePgDatabase<Record
             grants: grants.current().map(grantInfo),
             derived: [
               ...CATALOGUE.derivedCoordinates().map((d) => ({ coordinate: d.coordinate, group: d.group, reveals: d.reveals, parts: d.parts ?? false, perRow: null })),
-              ...ROW_DERIVED.map((d) => ({ coordinate: d.coordinate, group: null, reveals: [], parts: true, perRow: d.perRow })),
+              ...ROW_DERIVED.map((d) => ({ coordinate: d.coordinate, group: d.group, reveals: [], parts: d.parts, perRow: d.perRow })),
             ],
           }),
           myAccess: (_: unknown, __: unknown, ctx: AuthorizedContext) => myAccess(ctx),

@@ -100,3 +100,9 @@ export async function verifySubgraphToken(
     throw new TokenRejected((error as Error).message);
   }
 }
+
+/**
+ * The answer extension in which a subgraph reports to the gateway what per-row derived values
+ * disclosed beyond their field's group (`{ group: [uscc, ...] }`), for the request's audit entry.
+ */
+export const DISCLOSED_EXTENSION = 'xiranDisclosed';

@@ -154,6 +154,23 @@ describe('a lead carries its groups: facts and evidence need every one of them',
     expect(errorAt(refused.errors ?? [], ['operator', 'leads', index, 'facts'])?.extensions).toMatchObject({ code: 'FORBIDDEN', group: 'socialInsuranceStatus' });
   });
 
+  it('the audit entry of a read lead names the groups its text repeats; a withheld text names none', async () => {
+    const entryOf = async (caller: Caller) => {
+      const operationName = `LeadText${caller.agency}${Date.now()}`;
+      await as(caller, `query ${operationName}($u: ID!) { operator(uscc: $u) { leads { id facts } } }`, { u: M });
+      await stack.audit.drain();
+      const rows = await stack.gatewayDatabase.db.execute<{ disclosed: Array<{ group: string; operators: string[] }> }>(
+        sql`select disclosed from gateway.audit_log where operation_name = ${operationName}`,
+      );
+      expect(rows.rows).toHaveLength(1);
+      return rows.rows[0]!.disclosed;
+    };
+    // commerce read the arrears facts: hrss's group is in the entry, with the operator.
+    expect((await entryOf(commerce)).find((d) => d.group === 'socialInsuranceStatus')?.operators).toEqual([M]);
+    // market got null: nothing of socialInsuranceStatus was disclosed to it.
+    expect((await entryOf(market)).find((d) => d.group === 'socialInsuranceStatus')).toBeUndefined();
+  });
+
   it('the association reads what it reported itself', async () => {
     const { nodes } = await leadsOf(association);
     expect(nodes.find((n) => n.id === associationAboutNonMember.id)).toMatchObject({ facts: '消费者反映送洗衣物丢失，门店拒绝赔偿。', groups: ['leads'] });

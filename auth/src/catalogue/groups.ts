@@ -311,13 +311,26 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
 ];
 
 /**
- * Derived coordinates outside the field groups: the gateway's cross-check findings, readable by
- * everyone asking, each finding shown only to a caller holding every group its rule reads
- * (gateway/src/crosscheck/visibility.ts). Their groups are per row, so `reveals` names none and
- * `perRow` says where they come from.
+ * Derived coordinates whose revealed groups differ row by row, so `reveals` names none and
+ * `perRow` says where they come from:
+ * - the gateway's cross-check findings, readable by everyone asking, each finding shown only to a
+ *   caller holding every group its rule reads (gateway/src/crosscheck/visibility.ts);
+ * - a lead's facts and evidence (group `leads`), each lead's checked against its own groups by the
+ *   association subgraph (resolvers/Lead.ts): null with FORBIDDEN where the caller lacks one.
  */
-export const ROW_DERIVED: ReadonlyArray<{ coordinate: string; perRow: string }> = [
-  ...['Operator.findings', 'Finding.facts', 'Finding.evidence'].map((coordinate) => ({ coordinate, perRow: "each finding reveals its rule's groups (CrossCheckRule.groups)" })),
+export const ROW_DERIVED: ReadonlyArray<{ coordinate: string; group: GroupId | null; parts: boolean; perRow: string }> = [
+  ...['Operator.findings', 'Finding.facts', 'Finding.evidence'].map((coordinate) => ({
+    coordinate,
+    group: null,
+    parts: true,
+    perRow: "each finding reveals its rule's groups (CrossCheckRule.groups)",
+  })),
+  ...['Lead.facts', 'Lead.evidence'].map((coordinate) => ({
+    coordinate,
+    group: 'leads' as const,
+    parts: false,
+    perRow: "each lead reveals its own groups (Lead.groups: the rule's, or those of the data its reporter cites)",
+  })),
 ];
 
 /**

@@ -18,7 +18,7 @@ describe('derived values in the catalogue (reveals)', () => {
       expect(derived.reveals).not.toContain(derived.group);
     }
     for (const group of FIELD_GROUPS) expect(group.summarises ?? []).not.toContain(group.id);
-    expect(ROW_DERIVED.map((d) => d.coordinate)).toEqual(['Operator.findings', 'Finding.facts', 'Finding.evidence']);
+    expect(ROW_DERIVED.map((d) => d.coordinate)).toEqual(['Operator.findings', 'Finding.facts', 'Finding.evidence', 'Lead.facts', 'Lead.evidence']);
   });
 
   it('refuses a derived coordinate to a caller lacking a group it reveals, naming that group', () => {

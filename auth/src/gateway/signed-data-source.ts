@@ -1,6 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { GROUP_IDS, type GroupId } from '../catalogue/groups';
 import type { GatewayKeyPair } from '../keys';
-import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import { bodyHash, DISCLOSED_EXTENSION, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
 import type { AuthorizedContext } from './authorization';
 
 /**
@@ -25,6 +27,25 @@ export class SignedDataSource extends RemoteGraphQLDataSource<AuthorizedContext>
     const grants = Object.fromEntries([...auth.grants.values()].map((g) => [g.group, [g.scope, g.grantId]]));
     const token = await signSubgraphToken(this.keys, this.subgraph, { principal: auth.principal, requestId: auth.requestId, grants, bodyHash: bodyHash(requestBody(options.request)) });
     options.request.http?.headers.set(SUBGRAPH_TOKEN_HEADER, token);
+  }
+
+  /**
+   * A subgraph reports, in its answer's extensions, the groups that per-row derived values
+   * disclosed (a lead's facts repeat the groups it cites): they join the request's audit entry.
+   * Subgraph extensions never reach the caller.
+   */
+  override async didReceiveResponse({ response, context }: { response: GatewayGraphQLResponse; context: AuthorizedContext }): Promise<GatewayGraphQLResponse> {
+    const reported = response.extensions?.[DISCLOSED_EXTENSION] as Record<string, unknown> | undefined;
+    if (!reported) return response;
+    context.disclosed ??= new Map();
+    for (const [group, operators] of Object.entries(reported)) {
+      if (!(GROUP_IDS as readonly string[]).includes(group) || !Array.isArray(operators)) continue;
+      const set = context.disclosed.get(group as GroupId) ?? new Set<string>();
+      for (const uscc of operators) if (typeof uscc === 'string') set.add(uscc);
+      context.disclosed.set(group as GroupId, set);
+    }
+    const { [DISCLOSED_EXTENSION]: _reported, ...rest } = response.extensions!;
+    return { ...response, extensions: rest };
   }
 }
 

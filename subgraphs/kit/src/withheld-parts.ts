@@ -1,6 +1,6 @@
 import { responsePathAsArray, type GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { CATALOGUE, forbidden, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import { CATALOGUE, DISCLOSED_EXTENSION, forbidden, type GroupId, type SubgraphAuth } from '@xiran/auth';
 
 /**
  * Mixed values (spec: "Derived values reveal their sources"): a field made of parts of several
@@ -11,6 +11,22 @@ import { CATALOGUE, forbidden, type GroupId, type SubgraphAuth } from '@xiran/au
 export interface WithheldPartsContext {
   auth: SubgraphAuth;
   withheldParts: GraphQLError[];
+  /**
+   * Groups a per-row derived value disclosed beyond its field's own group (a lead's facts repeat
+   * the data of the groups it cites), with the operators: reported to the gateway in the answer's
+   * extensions (DISCLOSED_EXTENSION), which records them in the request's audit entry.
+   */
+  disclosed?: Map<GroupId, Set<string>>;
+}
+
+/** Records that `groups` of `uscc`'s data left in this answer through a derived value. */
+export function recordDisclosure(ctx: WithheldPartsContext, groups: readonly GroupId[], uscc: string): void {
+  ctx.disclosed ??= new Map();
+  for (const group of groups) {
+    const operators = ctx.disclosed.get(group) ?? new Set<string>();
+    operators.add(uscc);
+    ctx.disclosed.set(group, operators);
+  }
 }
 
 /**
@@ -29,16 +45,23 @@ export function visibleParts<T extends { group: GroupId }>(parts: readonly T[], 
   return parts.filter((part) => !withheld.includes(part.group));
 }
 
-/** Appends the recorded errors to the answer (Apollo Server plugin of every subgraph). */
+/**
+ * Appends the recorded errors to the answer, and reports the recorded disclosures in its
+ * extensions (Apollo Server plugin of every subgraph; only the gateway calls a subgraph).
+ */
 export function withheldPartsPlugin<TContext extends BaseContext & Partial<WithheldPartsContext>>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          const errors = contextValue.withheldParts ?? [];
-          if (errors.length === 0 || response.body.kind !== 'single') return;
+          if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          result.errors = [...(result.errors ?? []), ...errors.map((e) => e.toJSON())];
+          const errors = contextValue.withheldParts ?? [];
+          if (errors.length > 0) result.errors = [...(result.errors ?? []), ...errors.map((e) => e.toJSON())];
+          const disclosed = contextValue.disclosed;
+          if (disclosed && disclosed.size > 0) {
+            result.extensions = { ...result.extensions, [DISCLOSED_EXTENSION]: Object.fromEntries([...disclosed].map(([group, operators]) => [group, [...operators]])) };
+          }
         },
       };
     },

@@ -1,5 +1,5 @@
 import { forbidden } from '@xiran/auth';
-import { requestedFields } from '@xiran/subgraph-kit';
+import { recordDisclosure, requestedFields, type WithheldPartsContext } from '@xiran/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AssociationContext } from '../context';
 import { isOverdue } from '../db/lead-pages';
@@ -12,10 +12,14 @@ import { groupsOf, missingGroups, needsMembership } from '../lead-groups';
  * scope covering the lead's operator; else null, with FORBIDDEN at the field's path naming the
  * groups it lacks (the lead's type, routing, status and dates still come back).
  */
-async function leadText(lead: LeadRow, field: 'facts' | 'evidence', ctx: AssociationContext): Promise<string> {
+async function leadText(lead: LeadRow, field: 'facts' | 'evidence', ctx: AssociationContext & WithheldPartsContext): Promise<string> {
   const member = needsMembership(lead, ctx.auth) ? ((await ctx.loaders.activeMember([]).load(lead.uscc)) ?? false) : false;
   const missing = missingGroups(lead, ctx.auth, member);
-  if (missing.length === 0) return lead[field];
+  if (missing.length === 0) {
+    // The text repeats the data of the groups the lead cites: the audit entry names them too.
+    recordDisclosure(ctx, groupsOf(lead).filter((g) => g !== 'leads'), lead.uscc);
+    return lead[field];
+  }
   throw forbidden(`Lead.${field} of lead ${lead.id} cites ${missing.join(', ')}, which you hold no grant of for this operator.`, {
     coordinate: `Lead.${field}`,
     group: missing[0],
@@ -33,8 +37,8 @@ export const Lead = {
     if (!OPERATOR_PARTS.some((p) => fields.has(p))) return { uscc: lead.uscc };
     return ctx.loaders.operator(fields).load(lead.uscc);
   },
-  facts: (lead: LeadRow, _args: unknown, ctx: AssociationContext) => leadText(lead, 'facts', ctx),
-  evidence: (lead: LeadRow, _args: unknown, ctx: AssociationContext) => leadText(lead, 'evidence', ctx),
+  facts: (lead: LeadRow, _args: unknown, ctx: AssociationContext & WithheldPartsContext) => leadText(lead, 'facts', ctx),
+  evidence: (lead: LeadRow, _args: unknown, ctx: AssociationContext & WithheldPartsContext) => leadText(lead, 'evidence', ctx),
   groups: (lead: LeadRow) => groupsOf(lead),
   overdue: (lead: LeadRow, _args: unknown, ctx: AssociationContext) => isOverdue(lead, ctx.today),
   // Batched across every lead of the request: one statement however many leads ask.
