@@ -21,6 +21,14 @@ import {
  *   (GATEWAY_SIGNING_KEY_FILE) and verified by each subgraph with the public key
  *   (GATEWAY_PUBLIC_KEY_FILE). Asymmetric, so a subgraph cannot mint tokens for another.
  */
+/**
+ * `NODE_ENV=production` or `XIRAN_ENV=production`: every service then refuses the dev secret, the
+ * dev key pair and the embedded store (the gateway's production.ts, the kit's runSubgraph).
+ */
+export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV === 'production' || env.XIRAN_ENV === 'production';
+}
+
 export const DEV_JWT_SECRET = 'xiran-dev-only-secret-change-me-0123456789';
 export const DEFAULT_ISSUER = 'xiran-online';
 export const DEFAULT_AUDIENCE = 'xiran-gateway';

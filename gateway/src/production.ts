@@ -1,10 +1,5 @@
-import { DEV_JWT_SECRET } from '@xiran/auth';
+import { DEV_JWT_SECRET, isProduction } from '@xiran/auth';
 import { GatewayConfigError } from './config';
-
-/** `NODE_ENV=production` or `XIRAN_ENV=production`. */
-export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.NODE_ENV === 'production' || env.XIRAN_ENV === 'production';
-}
 
 /**
  * In production the gateway starts only on keys and a database of its operator's own: not the dev

@@ -229,4 +229,13 @@ describe('production refuses the dev keys', () => {
     expect(stderr).toContain('JWT_SECRET is the dev secret');
     expect(stderr).not.toContain('DATABASE_URL');
   }, 70_000);
+
+  it('a subgraph alone refuses production on the dev key pair and the embedded store', async () => {
+    const { code, stderr } = await start(['start', '-w', 'subgraphs/emissions'], { NODE_ENV: 'production' });
+    expect(code).not.toBe(0);
+    for (const variable of ['GATEWAY_PUBLIC_KEY_FILE', 'EMISSIONS_DATABASE_URL or DATABASE_URL']) expect(stderr).toContain(variable);
+    // Given both, it gets past the check (and then fails only on the unreachable database).
+    const given = await start(['start', '-w', 'subgraphs/emissions'], { NODE_ENV: 'production', GATEWAY_PUBLIC_KEY_FILE: '/nonexistent.pem', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(given.stderr).not.toContain('Refusing to start');
+  }, 130_000);
 });

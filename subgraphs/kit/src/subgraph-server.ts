@@ -9,13 +9,13 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { bodyHash, ErrorCode, isDistrictCode, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, OPERATOR_DISTRICTS_PATH, OPERATOR_DISTRICT_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
+import { bodyHash, ErrorCode, isDistrictCode, isProduction, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, OPERATOR_DISTRICTS_PATH, OPERATOR_DISTRICT_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
 import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
 import { replaceOperatorDistricts, type OperatorDistrictTable } from './operator-districts';
 import { checkUscc } from './uscc';
 import { withheldPartsPlugin } from './withheld-parts';
-import type { ServiceConfig } from './config';
+import { envPrefix, type ServiceConfig } from './config';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** The subgraph's name, as in the supergraph (`registration`, `social-insurance`, ...). */
@@ -232,6 +232,12 @@ export async function runSubgraph(options: {
   connect: (config: ServiceConfig) => Promise<ServiceDatabase>;
   create: (database: ServiceDatabase, gatewayKeys: Pick<GatewayKeyPair, 'publicKey'>) => SubgraphServer;
 }): Promise<void> {
+  // In production, no dev key pair and no embedded store: checked before anything is generated.
+  const problems = productionProblems(options.config);
+  if (problems.length) {
+    console.error(`Refusing to start ${options.config.name} in production (NODE_ENV/XIRAN_ENV=production):\n  - ${problems.join('\n  - ')}`);
+    process.exit(1);
+  }
   // GATEWAY_PUBLIC_KEY_FILE, or the dev key pair under the data folder.
   const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: false });
   const database = await options.connect(options.config);
@@ -246,4 +252,15 @@ export async function runSubgraph(options: {
         .finally(() => process.exit(0));
     });
   }
+}
+
+/** What keeps a subgraph from running in production, each named by its variable (none outside production). */
+export function productionProblems(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!isProduction(env)) return [];
+  const problems: string[] = [];
+  if (!env.GATEWAY_PUBLIC_KEY_FILE) problems.push('GATEWAY_PUBLIC_KEY_FILE must be set: the dev key pair is refused in production');
+  if (config.database.kind === 'embedded') {
+    problems.push(`${envPrefix(config.name)}_DATABASE_URL or DATABASE_URL must be set: the embedded store is refused in production`);
+  }
+  return problems;
 }
