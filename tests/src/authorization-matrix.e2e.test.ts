@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { AGENCY_CODES, CATALOGUE, defaultGrantRows, effectiveGrants, FIELD_GROUPS, type Agency, type GroupId, type Principal } from '@xiran/auth';
 import type { TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type Caller, type TestKeys } from './support/security';

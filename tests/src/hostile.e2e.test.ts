@@ -6,7 +6,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { DEFAULT_DOCUMENT_LIMITS, defaultGrantRows, DEV_JWT_SECRET, effectiveGrants, signCallerToken, type Principal } from '@xiran/auth';
 import { localDataSource } from '@xiran/gateway/server';
 import type { TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type TestKeys } from './support/security';

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { AGENCY_CODES, LEVELS, ROLES, isAgency, type Role } from './agencies';
-import { isDistrictCode } from './districts';
-import { loadCallerKeys } from './keys';
-import { InvalidClaims, principalFromClaims } from './principal';
-import { signCallerToken } from './tokens';
+import { AGENCY_CODES, InvalidClaims, LEVELS, ROLES, isAgency, isDistrictCode, loadCallerKeys, principalFromClaims, signCallerToken, type Role } from '@xiran/auth';
 
 /**
  * `npm run -s token -- --agency market --level district --district 330106 --roles reader,uploader`

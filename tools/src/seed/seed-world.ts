@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, SeedOperator, SeedOptions } from '@xiran/subgraph-kit';
 import type { HttpSubgraphName } from '@xiran/schema';
-import { generateRegistrationSeed, insertRegistrationSeed, SUBGRAPH_MODULES } from '../stack/services';
+import { generateRegistrationSeed, insertRegistrationSeed, SUBGRAPH_MODULES } from '../start/services';
 
 /**
  * Seeds every department from one generated world: registration makes the operators and their

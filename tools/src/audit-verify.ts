@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { AuditTrail, checkpointIntervalMs, loadGatewayKeys, verifyAuditChain } from '@xiran/auth';
 import { resolve } from 'node:path';
 import { dataDir, openEmbeddedStore, readServiceConfig } from '@xiran/subgraph-kit';
-import { connectGatewayDatabase } from './database';
+import { connectGatewayDatabase } from '@xiran/gateway/database';
 
 /**
  * `npm run audit:verify` walks the audit chain and its signed checkpoints (their signatures checked

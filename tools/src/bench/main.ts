@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { ServiceDatabase } from '@xiran/subgraph-kit';
 import type { HttpSubgraphName } from '@xiran/schema';
-import { SUBGRAPH_MODULES } from '../stack/services';
+import { SUBGRAPH_MODULES } from '../start/services';
 import { seedWorld, today } from '../seed/seed-world';
 import { runLoad, type LoadResult } from './load';
 import {

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { AuditTrail, isDistrictCode, loadCallerKeys, mayWrite, TokenRejected, verifyCallerToken, WRITE_OPERATIONS, type Principal } from '@xiran/auth';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 import { importCsv, isMassAbsent, type CsvEncoding, type ImportReport, type Writer } from '@xiran/subgraph-kit';
-import { localTargets } from '../stack/local-targets';
-import { SUBGRAPH_MODULES } from '../stack/services';
+import { localTargets } from '../start/local-targets';
+import { SUBGRAPH_MODULES } from '../start/services';
 
 /**
  * `npm run import -- --dataset <name> --file <path.csv> [--dry-run]`: 定期更新 from the command

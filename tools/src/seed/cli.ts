@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ServiceDatabase } from '@xiran/subgraph-kit';
-import { localTargets } from '../stack/local-targets';
+import { localTargets } from '../start/local-targets';
 import type { HttpSubgraphName } from '@xiran/schema';
-import { SUBGRAPH_MODULES } from '../stack/services';
+import { SUBGRAPH_MODULES } from '../start/services';
 import { seedWorld, today } from './seed-world';
 
 /**
