@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, like } from 'drizzle-orm';
-import { defaultGrantRows, effectiveGrants, gatewayTables, type Agency, type Principal } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, type Agency, type Principal } from '@xiran/auth';
+import * as gatewayTables from '@xiran/gateway/tables';
 import { addDays, completeUscc, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
 import { RULES, type RuleId } from '@xiran/gateway/crosscheck';
 import type { HttpSubgraphName } from '@xiran/schema';

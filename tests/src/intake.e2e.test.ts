@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, eq } from 'drizzle-orm';
-import { gatewayTables } from '@xiran/auth';
+import * as gatewayTables from '@xiran/gateway/tables';
 import { completeUscc, type TestDatabases } from '@xiran/subgraph-kit';
 import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { AuditTrail, checkpointIntervalMs, loadGatewayKeys, verifyAuditChain } from '@xiran/auth';
+import { loadGatewayKeys } from '@xiran/auth';
+import { AuditTrail, checkpointIntervalMs, verifyAuditChain } from '@xiran/gateway/audit';
 import { resolve } from 'node:path';
 import { dataDir, openEmbeddedStore, readServiceConfig } from '@xiran/subgraph-kit';
 import { connectGatewayDatabase } from '@xiran/gateway/database';

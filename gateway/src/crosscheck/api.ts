@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse, type ExecutionResult } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { badUserInput, forbidden, type AuthorizedContext, type GatewayAuth, type GroupId } from '@xiran/auth';
+import { badUserInput, forbidden, type GroupId } from '@xiran/auth';
+import type { AuthorizedContext } from '../enforcement/authorization';
+import type { GatewayAuth } from '../enforcement/authentication';
 import { DateTimeScalar, isDistrictCode, requireDistrict } from '@xiran/subgraph-kit';
 import type { Finding } from './engine';
 import type { FindingsCache } from './cache';

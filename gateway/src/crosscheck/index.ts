@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { effectiveGrants, type GatewayAuth, type GrantSource, type Principal } from '@xiran/auth';
+import { effectiveGrants, type Principal } from '@xiran/auth';
+import type { GatewayAuth } from '../enforcement/authentication';
+import type { GrantSource } from '../db/grant-repository';
 import { DISTRICTS, todayInShanghai, type Database } from '@xiran/subgraph-kit';
 import { crossCheckSchema, type ExecuteAs } from './api';
 import { loadThresholds, type Thresholds } from './config';

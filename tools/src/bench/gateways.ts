@@ -3,19 +3,18 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import {
-  AuditTrail,
   defaultGrantRows,
   effectiveGrants,
   loadCallerKeys,
   loadGatewayKeys,
-  PgGrantSource,
-  seedDefaultGrants,
   bodyHash,
-  requestBody,
   signSubgraphToken,
   SUBGRAPH_TOKEN_HEADER,
   type Principal,
 } from '@xiran/auth';
+import { AuditTrail } from '@xiran/gateway/audit';
+import { PgGrantSource, seedDefaultGrants } from '@xiran/gateway/grants';
+import { requestBody } from '@xiran/gateway/enforcement';
 import { createGatewayServer } from '@xiran/gateway/server';
 import { readGatewayConfig } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';

@@ -15,9 +15,9 @@ import {
   bodyHash,
   signSubgraphToken,
   SUBGRAPH_TOKEN_HEADER,
-  verifyAuditChain,
   type Principal,
 } from '@xiran/auth';
+import { verifyAuditChain } from '@xiran/gateway/audit';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
 
 /**

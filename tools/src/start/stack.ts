@@ -5,7 +5,9 @@ import { createGatewayServer, type GatewaySecurity, type GatewayServer } from '@
 import type { CrossCheck } from '@xiran/gateway/crosscheck';
 import { readGatewayConfig, type GatewayLimits } from '@xiran/gateway/config';
 import { connectGatewayDatabase } from '@xiran/gateway/database';
-import { AuditTrail, PgGrantSource, seedDefaultGrants, useOperatorDistrictSync, type MemberScopeSync } from '@xiran/auth';
+import { AuditTrail } from '@xiran/gateway/audit';
+import { PgGrantSource, seedDefaultGrants } from '@xiran/gateway/grants';
+import { useOperatorDistrictSync, type MemberScopeSync } from '@xiran/gateway/enforcement';
 import { SUBGRAPH_MODULES } from './services';
 import { seedWorld, today } from '../seed/seed-world';
 

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../audit/trail';
-import { isLive, type Grant } from '../catalogue/grants';
-import type { GrantSource } from '../grant-store';
-import type { GatewayKeyPair } from '../keys';
-import type { Principal } from '../principal';
-import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
-
-/** The system principal the gateway uses to copy the association's member list to other subgraphs. */
-export const MEMBER_SYNC_SUBJECT = 'system:member-scope-sync';
-export const MEMBER_SCOPE_PATH = '/internal/member-scope';
+import {
+  isLive,
+  type Grant,
+  type GatewayKeyPair,
+  type Principal,
+  bodyHash,
+  signSubgraphToken,
+  SUBGRAPH_TOKEN_HEADER,
+  MEMBER_SYNC_SUBJECT,
+  MEMBER_SCOPE_PATH,
+} from '@xiran/auth';
+import type { GrantSource } from '../db/grant-repository';
 
 /** The audit entry kind of a widening of MEMBERS scope (an admission or a reactivation). */
 export const SCOPE_CHANGE = 'SCOPE_CHANGE';

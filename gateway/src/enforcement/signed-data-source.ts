@@ -1,6 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayKeyPair } from '../keys';
-import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import { type GatewayKeyPair, bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '@xiran/auth';
 import type { AuthorizedContext } from './authorization';
 
 /**

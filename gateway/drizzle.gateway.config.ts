@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/db/schema.ts',
-  out: './migrations',
+  out: './migrations/gateway',
   schemaFilter: ['gateway'],
 });

@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { isAgency, LEVELS, type Level } from '../agencies';
-import { SCOPES, type Scope } from '../catalogue/default-grants';
-import { GROUP_IDS, FIELD_GROUPS, type GroupId } from '../catalogue/groups';
-import type { Grant } from '../catalogue/grants';
-import { auditUnavailable, badUserInput, forbidden } from '../errors';
+import {
+  isAgency,
+  LEVELS,
+  type Level,
+  SCOPES,
+  type Scope,
+  GROUP_IDS,
+  FIELD_GROUPS,
+  type GroupId,
+  type Grant,
+  auditUnavailable,
+  badUserInput,
+  forbidden,
+  defaultGrantRows,
+  type Principal,
+} from '@xiran/auth';
 import type { AuditTrail } from '../audit/trail';
-import { defaultGrantRows, type GrantSource } from '../grant-store';
-import type { Principal } from '../principal';
 import { grantChanges, grants, type GrantRow } from './schema';
+
+/** Where the gateway reads the grants in force. */
+export interface GrantSource {
+  /** The grants as last read; expiry is judged by the reader at every request. */
+  current(): readonly Grant[];
+}
 
 type Db = NodePgDatabase<Record<string, unknown>>;
 

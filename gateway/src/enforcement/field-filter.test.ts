@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, getIntrospectionQuery, parse, print, type GraphQLError } from 'graphql';
 import { assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
-import type { FieldDecision } from '../catalogue/catalogue';
+import type { FieldDecision } from '@xiran/auth';
 
 const schema = buildSchema(`
   type Query { operator(uscc: String!): Operator }

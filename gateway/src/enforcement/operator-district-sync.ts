@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { DISTRICTS } from '../districts';
-import type { GatewayKeyPair } from '../keys';
-import type { Principal } from '../principal';
-import { bodyHash, signSubgraphToken, SUBGRAPH_TOKEN_HEADER } from '../tokens';
+import {
+  DISTRICTS,
+  type GatewayKeyPair,
+  type Principal,
+  bodyHash,
+  signSubgraphToken,
+  SUBGRAPH_TOKEN_HEADER,
+  OPERATOR_DISTRICT_SYNC_SUBJECT,
+  OPERATOR_DISTRICTS_PATH,
+} from '@xiran/auth';
 import { operatorDistricts } from '../db/schema';
-
-/** The system principal the gateway uses to copy the registry's operator→district map. */
-export const OPERATOR_DISTRICT_SYNC_SUBJECT = 'system:operator-district-sync';
-export const OPERATOR_DISTRICTS_PATH = '/internal/operator-districts';
 
 const SYSTEM: Principal = { sub: OPERATOR_DISTRICT_SYNC_SUBJECT, agency: 'market', level: 'city', district: null, roles: ['reader'] };
 

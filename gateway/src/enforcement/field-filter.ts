@@ -15,9 +15,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { FieldDecision } from '../catalogue/catalogue';
-import { badUserInput, forbidden } from '../errors';
-import type { GroupId } from '../catalogue/groups';
+import { type FieldDecision, badUserInput, forbidden, type GroupId } from '@xiran/auth';
 
 /** A field taken out of the operation: where it was asked for and why it was refused. */
 export interface RemovedField {

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { effectiveGrants, type EffectiveGrant } from '../catalogue/grants';
-import type { GroupId } from '../catalogue/groups';
-import { isDistrictCode } from '../districts';
-import { ErrorCode, rateLimited } from '../errors';
-import type { GrantSource } from '../grant-store';
+import {
+  effectiveGrants,
+  type EffectiveGrant,
+  type GroupId,
+  isDistrictCode,
+  ErrorCode,
+  rateLimited,
+  type CallerKeys,
+  type Principal,
+  TokenRejected,
+  verifyCallerToken,
+} from '@xiran/auth';
+import type { GrantSource } from '../db/grant-repository';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';
-import type { CallerKeys } from '../keys';
-import type { Principal } from '../principal';
-import { TokenRejected, verifyCallerToken } from '../tokens';
 import { WindowCounter, type WindowCount } from './rate-limit';
 
 /** Subjects of the platform's own principals (the cross-check, the member-scope sync). */

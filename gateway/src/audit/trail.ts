@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { CompactSign } from 'jose';
-import type { GatewayKeyPair } from '../keys';
+import type { GatewayKeyPair } from '@xiran/auth';
 import { auditCheckpoints, auditHead, auditLog } from '../db/schema';
 import { canonicalJson, entryHash, type ChainedEntry } from './chain';
 import { normaliseEntry } from './normalise';

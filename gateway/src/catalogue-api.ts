@@ -1,21 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, GraphQLScalarType } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { FIELD_GROUPS, ROW_DERIVED } from './catalogue/groups';
-import { CATALOGUE } from './catalogue/catalogue';
-import type { AuthorizedContext } from './gateway/authorization';
+import { FIELD_GROUPS, ROW_DERIVED, CATALOGUE, type Grant, badUserInput, forbidden, notVisible, DATE_TIME_EXPECTED, isInstant } from '@xiran/auth';
+import type { AuthorizedContext } from './enforcement/authorization';
 import type { PgGrantSource } from './db/grant-repository';
-import type { Grant } from './catalogue/grants';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { accessCounts, accessLogPage } from './audit/access-log';
-import { badUserInput, forbidden, notVisible } from './errors';
-import type { GatewayAuth } from './gateway/authentication';
-import { DATE_TIME_EXPECTED, isInstant } from './date-values';
+import type { GatewayAuth } from './enforcement/authentication';
 
 const USCC_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 const checkUsccShape = (value: string) => USCC_SHAPE.test(value);
 
-export const catalogueTypeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+export const catalogueTypeDefs = parse(readFileSync(new URL('../catalogue.graphql', import.meta.url), 'utf8'));
 
 /** An instant; a malformed one is the caller's mistake (the gateway refuses it before planning, too). */
 const parseInstant = (v: unknown) => {

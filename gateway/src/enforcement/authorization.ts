@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Kind, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
-import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
-import { AUDIT_ROOT_FIELDS, type GroupId } from '../catalogue/groups';
+import { CATALOGUE, type Catalogue, AUDIT_ROOT_FIELDS, type GroupId, auditUnavailable, badUserInput } from '@xiran/auth';
 import { applyRefusals, assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import { checkInputScalars } from './input-scalars';
 import type { AuditTrail } from '../audit/trail';
-import { auditUnavailable, badUserInput } from '../errors';
 import type { GatewayAuth } from './authentication';
 
 /** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
