@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Kind, parse, GraphQLScalarType } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { FIELD_GROUPS, ROW_DERIVED, CATALOGUE, type Grant, badUserInput, forbidden, notVisible, DATE_TIME_EXPECTED, isInstant } from '@xiran/auth';
+import { FIELD_GROUPS, ROW_DERIVED, CATALOGUE, type Grant } from '@xiran/auth';
+import { badUserInput, forbidden, notVisible, DATE_TIME_EXPECTED, isInstant } from '@xiran/common';
 import type { AuthorizedContext } from './enforcement/authorization';
 import type { PgGrantSource } from './db/grant-repository';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';

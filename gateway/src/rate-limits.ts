@@ -1,6 +1,6 @@
 import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { rateLimited } from '@xiran/auth';
+import { rateLimited } from '@xiran/common';
 import { SYSTEM_SUBJECT_PREFIX } from './enforcement/authentication';
 import { WindowCounter } from './enforcement/rate-limit';
 import type { AuthorizedContext } from './enforcement/authorization';

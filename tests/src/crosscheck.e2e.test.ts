@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, like } from 'drizzle-orm';
-import { defaultGrantRows, effectiveGrants, type Agency, type Principal } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, type Principal } from '@xiran/auth';
+import { type Agency, completeUscc } from '@xiran/common';
 import * as gatewayTables from '@xiran/gateway/tables';
-import { addDays, completeUscc, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { addDays, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
 import { RULES, type RuleId } from '@xiran/gateway/crosscheck';
 import type { HttpSubgraphName } from '@xiran/schema';
 import type { Stack } from '@xiran/tools/stack';

@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { generateGatewayKeys, loadCallerKeys, signCallerToken, uploaderAuth, type Principal } from '@xiran/auth';
-import { completeUscc, datasetCsvRows, formatCsv, importCsv, OUTSIDE_DISTRICT, serviceDatabaseUrl, startTestDatabases, type ServiceDatabase, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import {
+  datasetCsvRows,
+  formatCsv,
+  importCsv,
+  OUTSIDE_DISTRICT,
+  serviceDatabaseUrl,
+  startTestDatabases,
+  type ServiceDatabase,
+  type TestDatabases,
+  type Writer,
+} from '@xiran/subgraph-kit';
+import { completeUscc } from '@xiran/common';
 import { connectRegistrationDatabase } from '@xiran/registration/db';
 import { INTAKE, operatorsDataset } from '@xiran/registration/datasets';
 import { operators } from '@xiran/registration/tables';

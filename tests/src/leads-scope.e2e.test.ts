@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { addDays, completeUscc, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { addDays, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { completeUscc } from '@xiran/common';
 import type { HttpSubgraphName } from '@xiran/schema';
 import type { Stack } from '@xiran/tools/stack';
 import { SUBGRAPH_MODULES } from '@xiran/tools/services';

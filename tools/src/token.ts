@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { AGENCY_CODES, InvalidClaims, LEVELS, ROLES, isAgency, isDistrictCode, loadCallerKeys, principalFromClaims, signCallerToken, type Role } from '@xiran/auth';
+import { InvalidClaims, loadCallerKeys, principalFromClaims, signCallerToken } from '@xiran/auth';
+import { AGENCY_CODES, LEVELS, ROLES, isAgency, isDistrictCode, type Role } from '@xiran/common';
 
 /**
  * `npm run -s token -- --agency market --level district --district 330106 --roles reader,uploader`

@@ -1,22 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import {
-  isAgency,
-  LEVELS,
-  type Level,
-  SCOPES,
-  type Scope,
-  GROUP_IDS,
-  FIELD_GROUPS,
-  type GroupId,
-  type Grant,
-  auditUnavailable,
-  badUserInput,
-  forbidden,
-  defaultGrantRows,
-  type Principal,
-} from '@xiran/auth';
+import { SCOPES, type Scope, GROUP_IDS, FIELD_GROUPS, type GroupId, type Grant, defaultGrantRows, type Principal } from '@xiran/auth';
+import { isAgency, LEVELS, type Level, auditUnavailable, badUserInput, forbidden } from '@xiran/common';
 import type { AuditTrail } from '../audit/trail';
 import { grantChanges, grants, type GrantRow } from './schema';
 

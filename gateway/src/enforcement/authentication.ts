@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import {
-  effectiveGrants,
-  type EffectiveGrant,
-  type GroupId,
-  isDistrictCode,
-  ErrorCode,
-  rateLimited,
-  type CallerKeys,
-  type Principal,
-  TokenRejected,
-  verifyCallerToken,
-} from '@xiran/auth';
+import { effectiveGrants, type EffectiveGrant, type GroupId, type CallerKeys, type Principal, TokenRejected, verifyCallerToken } from '@xiran/auth';
+import { isDistrictCode, ErrorCode, rateLimited } from '@xiran/common';
 import type { GrantSource } from '../db/grant-repository';
 import { operationHash } from '../audit/chain';
 import type { AuditTrail } from '../audit/trail';

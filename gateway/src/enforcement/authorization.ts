@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Kind, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
-import { CATALOGUE, type Catalogue, AUDIT_ROOT_FIELDS, type GroupId, auditUnavailable, badUserInput } from '@xiran/auth';
+import { CATALOGUE, type Catalogue, AUDIT_ROOT_FIELDS, type GroupId } from '@xiran/auth';
+import { auditUnavailable, badUserInput } from '@xiran/common';
 import { applyRefusals, assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import { checkInputScalars } from './input-scalars';

@@ -1,6 +1,6 @@
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { queryTooComplex } from '@xiran/auth';
+import { queryTooComplex } from '@xiran/common';
 
 /** How big an operation may be, counted after every fragment is inlined. */
 export interface DocumentLimits {

@@ -15,7 +15,8 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { type FieldDecision, badUserInput, forbidden, type GroupId } from '@xiran/auth';
+import type { FieldDecision, GroupId } from '@xiran/auth';
+import { badUserInput, forbidden } from '@xiran/common';
 
 /** A field taken out of the operation: where it was asked for and why it was refused. */
 export interface RemovedField {

@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
   type ValueNode,
 } from 'graphql';
-import { DATE_EXPECTED, DATE_TIME_EXPECTED, isCalendarDate, isInstant, badUserInput } from '@xiran/auth';
+import { DATE_EXPECTED, DATE_TIME_EXPECTED, isCalendarDate, isInstant, badUserInput } from '@xiran/common';
 
 /** The scalars whose values the supergraph passes through unchecked, and what each accepts. */
 const CHECKED: Record<string, { accepts: (text: string) => boolean; expected: string }> = {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import {
-  DISTRICTS,
   type GatewayKeyPair,
   type Principal,
   bodyHash,
@@ -11,6 +10,7 @@ import {
   OPERATOR_DISTRICT_SYNC_SUBJECT,
   OPERATOR_DISTRICTS_PATH,
 } from '@xiran/auth';
+import { DISTRICTS } from '@xiran/common';
 import { operatorDistricts } from '../db/schema';
 
 const SYSTEM: Principal = { sub: OPERATOR_DISTRICT_SYNC_SUBJECT, agency: 'market', level: 'city', district: null, roles: ['reader'] };

@@ -9,7 +9,7 @@ import { checkUscc, completeUscc, organisationCheckCharacter, usccCheckCharacter
  * machines and in CI, where `.ci/run` sets XIRAN_REQUIRE_SHARED=1 so that the comparison cannot
  * be skipped; a fresh clone without it skips the comparison (and says so in vitest's report).
  */
-const COMPARE_WITH_SHARED = existsSync(fileURLToPath(new URL('../../../../shared/', import.meta.url))) || process.env.XIRAN_REQUIRE_SHARED === '1';
+const COMPARE_WITH_SHARED = existsSync(fileURLToPath(new URL('../../../shared/', import.meta.url))) || process.env.XIRAN_REQUIRE_SHARED === '1';
 
 describe('统一社会信用代码 (GB 32100)', () => {
   it.each(vectors.valid)('accepts %s with a valid check character', (code) => {
@@ -44,9 +44,9 @@ describe('统一社会信用代码 (GB 32100)', () => {
   it.runIf(COMPARE_WITH_SHARED)('keeps its reference copies identical to shared/reference', () => {
     for (const [file, local] of [
       ['uscc-test-vectors.json', new URL('./reference/uscc-test-vectors.json', import.meta.url)],
-      ['hangzhou-districts.json', new URL('../../../auth/src/reference/hangzhou-districts.json', import.meta.url)],
+      ['hangzhou-districts.json', new URL('./reference/hangzhou-districts.json', import.meta.url)],
     ] as const) {
-      const shared = fileURLToPath(new URL(`../../../../shared/reference/${file}`, import.meta.url));
+      const shared = fileURLToPath(new URL(`../../../shared/reference/${file}`, import.meta.url));
       expect(existsSync(shared), `${shared} (shared/ sits beside the repository)`).toBe(true);
       expect(JSON.parse(readFileSync(local, 'utf8'))).toEqual(JSON.parse(readFileSync(shared, 'utf8')));
     }
