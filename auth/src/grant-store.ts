@@ -2,12 +2,6 @@ import { DEFAULT_GRANTS } from './catalogue/default-grants';
 import { FIELD_GROUPS } from './catalogue/groups';
 import type { Grant } from './catalogue/grants';
 
-/** Where the gateway reads the grants in force. */
-export interface GrantSource {
-  /** The grants as last read; expiry is judged by the reader at every request. */
-  current(): readonly Grant[];
-}
-
 /** The default catalogue as grant rows: each owner's ● plus the spec's F / A / M / H cells. */
 export function defaultGrantRows(grantedAt = '2026-01-01T00:00:00.000Z'): Grant[] {
   const owners = FIELD_GROUPS.map((group) => ({

@@ -1,15 +1,7 @@
-export * from './agencies';
 export * from './catalogue/index';
-export * from './date-values';
-export * from './districts';
-export * from './errors';
-export * from './gateway/index';
 export * from './grant-store';
+export * from './internal-sync';
 export * from './keys';
 export * from './principal';
 export * from './subgraph/index';
 export * from './tokens';
-export * from './catalogue-api';
-export * from './db/grant-repository';
-export * as gatewayTables from './db/schema';
-export * from './audit/index';

@@ -1,4 +1,4 @@
-import { isAgency, LEVELS, ROLES, type Agency, type Level, type Role } from './agencies';
+import { isAgency, LEVELS, ROLES, type Agency, type Level, type Role } from '@xiran/common';
 
 /** Who is asking: the verified claims of a caller's token. */
 export interface Principal {

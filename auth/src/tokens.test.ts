@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { isDistrictCode } from './districts';
+import { isDistrictCode } from '@xiran/common';
 import { loadCallerKeys } from './keys';
 import { signCallerToken, TokenRejected, verifyCallerToken } from './tokens';
 

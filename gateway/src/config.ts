@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from '@xiran/auth';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './enforcement/document-limits';
 import { defaultSubgraphUrl, HTTP_SUBGRAPHS, SUPERGRAPH_PATH, type HttpSubgraphName } from '@xiran/schema';
 
 /** What one request may cost the gateway before it is refused. */

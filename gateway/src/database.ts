@@ -1,24 +1,20 @@
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { dirname, resolve } from 'node:path';
-import { gatewayTables } from '@xiran/auth';
+import * as gatewayTables from './db/schema';
 import { connectServiceDatabase, type DatabaseTarget } from '@xiran/subgraph-kit';
 
-const authRoot = dirname(createRequire(import.meta.url).resolve('@xiran/auth/package.json'));
-
 /**
- * The gateway's own database: grants and the audit trail (auth/migrations), and 相互比对's runs and
- * findings (gateway/migrations, schema `crosscheck`).
+ * The gateway's own database: grants, the audit trail and the operator→district map (migrations/gateway,
+ * schema `gateway`), and 相互比对's runs and findings (migrations/crosscheck, schema `crosscheck`).
  */
 export async function connectGatewayDatabase(target: DatabaseTarget) {
   const database = await connectServiceDatabase(target, {
     service: 'gateway',
     pgSchema: 'gateway',
-    migrationsFolder: resolve(authRoot, 'migrations'),
+    migrationsFolder: fileURLToPath(new URL('../migrations/gateway', import.meta.url)),
     schema: gatewayTables,
   });
-  await migrate(database.db, { migrationsFolder: fileURLToPath(new URL('../migrations', import.meta.url)), migrationsSchema: 'drizzle', migrationsTable: '__migrations_crosscheck' });
+  await migrate(database.db, { migrationsFolder: fileURLToPath(new URL('../migrations/crosscheck', import.meta.url)), migrationsSchema: 'drizzle', migrationsTable: '__migrations_crosscheck' });
   database.statements.total = 0;
   return database;
 }

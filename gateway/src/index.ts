@@ -1,4 +1,7 @@
-import { AuditTrail, loadCallerKeys, loadGatewayKeys, PgGrantSource, seedDefaultGrants, useOperatorDistrictSync } from '@xiran/auth';
+import { loadCallerKeys, loadGatewayKeys } from '@xiran/auth';
+import { AuditTrail } from './audit/trail';
+import { PgGrantSource, seedDefaultGrants } from './db/grant-repository';
+import { useOperatorDistrictSync } from './enforcement/operator-district-sync';
 import { OPERATOR_DISTRICT_SUBGRAPHS } from '@xiran/schema';
 import { readServiceConfig } from '@xiran/subgraph-kit';
 import { readGatewayConfig, type GatewayConfig } from './config';

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind } from 'graphql';
-import type { AuthorizedContext, MemberScopeSync } from '@xiran/auth';
+import type { AuthorizedContext } from './enforcement/authorization';
+import type { MemberScopeSync } from './enforcement/member-scope-sync';
 
 /** The association's writes that may change who is a member: an admission, a reactivation, a member list. */
 const MEMBERSHIP_WRITES: ReadonlySet<string> = new Set(['recordMembership', 'importAssociationData']);

@@ -1,6 +1,9 @@
 import { Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { rateLimited, SYSTEM_SUBJECT_PREFIX, WindowCounter, type AuthorizedContext } from '@xiran/auth';
+import { rateLimited } from '@xiran/common';
+import { SYSTEM_SUBJECT_PREFIX } from './enforcement/authentication';
+import { WindowCounter } from './enforcement/rate-limit';
+import type { AuthorizedContext } from './enforcement/authorization';
 
 /** Imports of a whole dataset: `importRegistrationData`, `importEmissionsData`, … */
 const IMPORT_FIELD = /^import[A-Z]\w*Data$/;

@@ -8,22 +8,16 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import {
-  ErrorCode,
-  maskError,
-  useDocumentLimits,
-  SignedDataSource,
-  useAuthentication,
-  useAuthorization,
-  type AuthorizedContext,
-  type CallerKeys,
-  type GatewayKeyPair,
-  catalogueSchema,
-  type AuditTrail,
-  type PgGrantSource,
-  useMemberScopeSync,
-  type MemberScopeSync,
-} from '@xiran/auth';
+import type { CallerKeys, GatewayKeyPair } from '@xiran/auth';
+import { ErrorCode, maskError } from '@xiran/common';
+import { useDocumentLimits } from './enforcement/document-limits';
+import { SignedDataSource } from './enforcement/signed-data-source';
+import { useAuthentication } from './enforcement/authentication';
+import { useAuthorization, type AuthorizedContext } from './enforcement/authorization';
+import { catalogueSchema } from './catalogue-api';
+import type { AuditTrail } from './audit/trail';
+import type { PgGrantSource } from './db/grant-repository';
+import { useMemberScopeSync, type MemberScopeSync } from './enforcement/member-scope-sync';
 import { MEMBER_SCOPE_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
 import type { Database } from '@xiran/subgraph-kit';
 import type { GatewayConfig } from './config';

@@ -28,7 +28,7 @@ export type HttpSubgraphName = Exclude<SubgraphName, LocalSubgraphName>;
 export const HTTP_SUBGRAPHS = SUBGRAPHS.filter((s): s is Extract<(typeof SUBGRAPHS)[number], { name: HttpSubgraphName }> => !(LOCAL_SUBGRAPHS as readonly string[]).includes(s.name));
 
 export function sdlPath(name: SubgraphName): string {
-  const path = name === 'authorization' ? '../../auth/schema.graphql' : name === 'crosscheck' ? '../../gateway/crosscheck.graphql' : `../../subgraphs/${name}/schema.graphql`;
+  const path = name === 'authorization' ? '../../gateway/catalogue.graphql' : name === 'crosscheck' ? '../../gateway/crosscheck.graphql' : `../../subgraphs/${name}/schema.graphql`;
   return fileURLToPath(new URL(path, import.meta.url));
 }
 

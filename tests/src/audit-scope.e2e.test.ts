@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { completeUscc, type TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { TestDatabases } from '@xiran/subgraph-kit';
+import { completeUscc } from '@xiran/common';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, tokenFor, type Caller, type TestKeys } from './support/security';

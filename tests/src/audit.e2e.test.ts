@@ -8,13 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { exportSPKI } from 'jose';
-import { MAX_AUDIT_TEXT, signCallerToken, verifyAuditChain } from '@xiran/auth';
+import { signCallerToken } from '@xiran/auth';
+import { MAX_AUDIT_TEXT, verifyAuditChain } from '@xiran/gateway/audit';
 import { serviceDatabaseUrl, type TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type TestKeys } from './support/security';
-import { runLoad } from './bench/load';
+import { runLoad } from '@xiran/tools/load';
 
 /** 限定知悉范围: every read leaves a tamper-evident trace, and each department sees who read its data. */
 let databases: TestDatabases;
@@ -99,7 +100,7 @@ describe('what is recorded, and who sees it', () => {
 // Asynchronous: the stack in this process must keep serving the CLI's database connection.
 const cli = async (env: Record<string, string>, args: string[] = []) => {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../gateway/src/audit-cli.ts', import.meta.url)), ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../tools/src/audit-verify.ts', import.meta.url)), ...args], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });

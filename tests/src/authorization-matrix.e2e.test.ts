@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { AGENCY_CODES, CATALOGUE, defaultGrantRows, effectiveGrants, FIELD_GROUPS, type Agency, type GroupId, type Principal } from '@xiran/auth';
+import { CATALOGUE, defaultGrantRows, effectiveGrants, FIELD_GROUPS, type GroupId, type Principal } from '@xiran/auth';
+import { AGENCY_CODES, type Agency } from '@xiran/common';
 import type { TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type Caller, type TestKeys } from './support/security';

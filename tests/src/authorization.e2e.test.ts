@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { sql } from 'drizzle-orm';
 import { bodyHash, generateGatewayKeys, signSubgraphToken, SUBGRAPH_TOKEN_HEADER, type Principal } from '@xiran/auth';
 import type { TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type TestKeys } from './support/security';

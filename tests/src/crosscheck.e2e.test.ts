@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desc, like } from 'drizzle-orm';
-import { defaultGrantRows, effectiveGrants, gatewayTables, type Agency, type Principal } from '@xiran/auth';
-import { addDays, completeUscc, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { defaultGrantRows, effectiveGrants, type Principal } from '@xiran/auth';
+import { type Agency, completeUscc } from '@xiran/common';
+import * as gatewayTables from '@xiran/gateway/tables';
+import { addDays, monthStart, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
 import { RULES, type RuleId } from '@xiran/gateway/crosscheck';
 import type { HttpSubgraphName } from '@xiran/schema';
-import type { Stack } from './stack/stack';
-import { SUBGRAPH_MODULES } from './stack/services';
+import type { Stack } from '@xiran/tools/stack';
+import { SUBGRAPH_MODULES } from '@xiran/tools/services';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type Caller, type TestKeys } from './support/security';

@@ -19,8 +19,8 @@ import * as emissionsTables from '@xiran/emissions/tables';
 import * as socialInsuranceTables from '@xiran/social-insurance/tables';
 import * as complaintsTables from '@xiran/complaints/tables';
 import * as associationTables from '@xiran/association/tables';
-import { SUBGRAPH_MODULES } from './stack/services';
-import { seedWorld } from './seed/seed-world';
+import { SUBGRAPH_MODULES } from '@xiran/tools/services';
+import { seedWorld } from '@xiran/tools/seed-world';
 
 /**
  * 限定知悉范围 for derived values, checked against the code: every field of every subgraph is

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGatewayKeys } from '@xiran/auth';
 import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
 import type { HttpSubgraphName } from '@xiran/schema';
-import { SUBGRAPH_MODULES } from './stack/services';
-import { seedWorld } from './seed/seed-world';
+import { SUBGRAPH_MODULES } from '@xiran/tools/services';
+import { seedWorld } from '@xiran/tools/seed-world';
 import { fullSelection } from './support/selection';
 
 /**

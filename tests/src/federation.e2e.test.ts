@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { TestDatabases } from '@xiran/subgraph-kit';
-import type { Stack } from './stack/stack';
+import type { Stack } from '@xiran/tools/stack';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type TestKeys } from './support/security';

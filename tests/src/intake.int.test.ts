@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { generateGatewayKeys, loadCallerKeys, signCallerToken, uploaderAuth, type Principal } from '@xiran/auth';
-import { completeUscc, datasetCsvRows, formatCsv, importCsv, OUTSIDE_DISTRICT, serviceDatabaseUrl, startTestDatabases, type ServiceDatabase, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import {
+  datasetCsvRows,
+  formatCsv,
+  importCsv,
+  OUTSIDE_DISTRICT,
+  serviceDatabaseUrl,
+  startTestDatabases,
+  type ServiceDatabase,
+  type TestDatabases,
+  type Writer,
+} from '@xiran/subgraph-kit';
+import { completeUscc } from '@xiran/common';
 import { connectRegistrationDatabase } from '@xiran/registration/db';
 import { INTAKE, operatorsDataset } from '@xiran/registration/datasets';
 import { operators } from '@xiran/registration/tables';
@@ -225,7 +236,7 @@ describe('a crash in the middle of an import', () => {
     await locker.query('begin');
     await locker.query('lock table registration.change_log in exclusive mode');
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/intake/cli.ts', '--dataset', 'operators', '--file', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', file], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: await tokenOf(marketUploader) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,7 +284,7 @@ describe('a crash in the middle of an import', () => {
     const token = await tokenOf(marketUploader);
     const run = (...args: string[]) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/intake/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.gb18030.csv'), ...args], {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.gb18030.csv'), ...args], {
           cwd: root,
           env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: token },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -324,7 +335,7 @@ describe('npm run import acts as the caller its token names', () => {
 
   const run = (args: string[], env: Record<string, string | undefined>) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/intake/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.csv'), ...args], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.csv'), ...args], {
         cwd: root,
         env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: '', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

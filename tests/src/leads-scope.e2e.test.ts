@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { addDays, completeUscc, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { addDays, todayInShanghai, uploadRecords, type TestDatabases, type Writer } from '@xiran/subgraph-kit';
+import { completeUscc } from '@xiran/common';
 import type { HttpSubgraphName } from '@xiran/schema';
-import type { Stack } from './stack/stack';
-import { SUBGRAPH_MODULES } from './stack/services';
+import type { Stack } from '@xiran/tools/stack';
+import { SUBGRAPH_MODULES } from '@xiran/tools/services';
 import { startTestStack, stopTestStack } from './support/test-stack';
 import { graphql } from './support/http';
 import { bearer, type Caller, type TestKeys } from './support/security';

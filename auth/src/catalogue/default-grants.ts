@@ -1,4 +1,4 @@
-import type { Agency } from '../agencies';
+import type { Agency } from '@xiran/common';
 import type { GroupId } from './groups';
 
 /**

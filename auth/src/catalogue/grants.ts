@@ -1,4 +1,4 @@
-import type { Agency, Level } from '../agencies';
+import type { Agency, Level } from '@xiran/common';
 import type { Principal } from '../principal';
 import type { GroupId } from './groups';
 import type { Scope } from './default-grants';

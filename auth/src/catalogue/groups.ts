@@ -1,4 +1,4 @@
-import type { Agency } from '../agencies';
+import type { Agency } from '@xiran/common';
 
 /**
  * The field groups of the 授权使用 catalogue (shared/spec/authorization.md). Every field of the

@@ -3,7 +3,7 @@ import { CATALOGUE } from './catalogue';
 import { defaultGrantRows } from '../grant-store';
 import { effectiveGrants, type EffectiveGrant } from './grants';
 import { FIELD_GROUPS, ROW_DERIVED, type GroupId } from './groups';
-import type { Agency } from '../agencies';
+import type { Agency } from '@xiran/common';
 import type { Scope } from './default-grants';
 
 const grantsOf = (agency: Agency) => effectiveGrants({ sub: 't', agency, level: 'city', district: null, roles: ['reader'] }, defaultGrantRows());

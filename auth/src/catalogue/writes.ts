@@ -1,4 +1,4 @@
-import type { Agency, Role } from '../agencies';
+import type { Agency, Role } from '@xiran/common';
 import type { Principal } from '../principal';
 import type { FieldGroup } from './groups';
 

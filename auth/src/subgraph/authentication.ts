@@ -2,11 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { FIELD_GROUPS, GROUP_IDS, type GroupId } from '../catalogue/groups';
 import { effectiveGrants, type EffectiveGrant } from '../catalogue/grants';
 import { SCOPES, type Scope } from '../catalogue/default-grants';
-import { isDistrictCode } from '../districts';
+import { isDistrictCode, type Agency } from '@xiran/common';
 import { defaultGrantRows } from '../grant-store';
 import type { GatewayKeyPair } from '../keys';
 import type { Principal } from '../principal';
-import type { Agency } from '../agencies';
 import { SUBGRAPH_TOKEN_HEADER, TokenRejected, verifySubgraphToken } from '../tokens';
 
 /** What a subgraph knows of a request: the caller, as the gateway vouched for it, and its grants. */

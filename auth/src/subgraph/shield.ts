@@ -3,7 +3,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, rule, shield } from 'graphql-shield';
 import { CATALOGUE, type Catalogue } from '../catalogue/catalogue';
 import { WRITES_BY_COORDINATE } from '../catalogue/writes';
-import { forbidden } from '../errors';
+import { forbidden } from '@xiran/common';
 import type { SubgraphAuth } from './authentication';
 
 /** Federation's own entry points, which carry no data of their own (each entity field is guarded). */

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse, type ExecutionResult } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { badUserInput, forbidden, type AuthorizedContext, type GatewayAuth, type GroupId } from '@xiran/auth';
-import { DateTimeScalar, isDistrictCode, requireDistrict } from '@xiran/subgraph-kit';
+import type { GroupId } from '@xiran/auth';
+import { badUserInput, forbidden, isDistrictCode } from '@xiran/common';
+import type { AuthorizedContext } from '../enforcement/authorization';
+import type { GatewayAuth } from '../enforcement/authentication';
+import { DateTimeScalar, requireDistrict } from '@xiran/subgraph-kit';
 import type { Finding } from './engine';
 import type { FindingsCache } from './cache';
 import { membersOnly, visibleRules } from './visibility';

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { effectiveGrants, type GatewayAuth, type GrantSource, type Principal } from '@xiran/auth';
-import { DISTRICTS, todayInShanghai, type Database } from '@xiran/subgraph-kit';
+import { effectiveGrants, type Principal } from '@xiran/auth';
+import type { GatewayAuth } from '../enforcement/authentication';
+import type { GrantSource } from '../db/grant-repository';
+import { todayInShanghai, type Database } from '@xiran/subgraph-kit';
+import { DISTRICTS } from '@xiran/common';
 import { crossCheckSchema, type ExecuteAs } from './api';
 import { loadThresholds, type Thresholds } from './config';
 import { CrossCheckEngine, type Finding } from './engine';

@@ -1,4 +1,5 @@
-import type { Agency, GroupId } from '@xiran/auth';
+import type { GroupId } from '@xiran/auth';
+import type { Agency } from '@xiran/common';
 import { addDays, monthStart } from '@xiran/subgraph-kit';
 import type { Thresholds } from './config';
 

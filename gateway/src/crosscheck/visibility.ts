@@ -1,4 +1,5 @@
-import type { GatewayAuth, Scope } from '@xiran/auth';
+import type { Scope } from '@xiran/auth';
+import type { GatewayAuth } from '../enforcement/authentication';
 import { RULES, type CrossCheckRuleDefinition } from './rules';
 
 /**

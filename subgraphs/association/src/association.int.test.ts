@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkUscc, completeUscc, DISTRICTS, todayInShanghai, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { todayInShanghai, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { checkUscc, completeUscc, DISTRICTS, type Agency, type Role } from '@xiran/common';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectAssociationDatabase } from './db';
 import { CREDIT_GRADES } from './db/queries';
@@ -14,10 +15,8 @@ import {
   generateGatewayKeys,
   ownerAuth,
   uploaderAuth,
-  type Agency,
   type GroupId,
   type Principal,
-  type Role,
   type Scope,
   type SubgraphAuth,
 } from '@xiran/auth';

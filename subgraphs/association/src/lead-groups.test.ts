@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGrantRows, effectiveGrants, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import type { Agency } from '@xiran/common';
 import { groupsOf, LEAD_TYPE_GROUPS, missingGroups, needsMembership, reportGroups, type LeadCoverage } from './lead-groups';
 
 /** A caller with the default grants, or with exactly `grants`. */

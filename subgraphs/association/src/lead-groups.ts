@@ -1,4 +1,5 @@
-import { GROUP_IDS, type Agency, type EffectiveGrant, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import { GROUP_IDS, type EffectiveGrant, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import type { Agency } from '@xiran/common';
 import type { LeadRow } from './db/schema';
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { LEAD_HANDLERS, type Agency } from '@xiran/auth';
+import { LEAD_HANDLERS } from '@xiran/auth';
+import type { Agency } from '@xiran/common';
 import type { LeadRow } from './db/schema';
 
 /**

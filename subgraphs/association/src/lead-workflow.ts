@@ -1,4 +1,5 @@
-import { badUserInput, forbidden, LEAD_HANDLERS, type Agency } from '@xiran/auth';
+import { LEAD_HANDLERS } from '@xiran/auth';
+import { badUserInput, forbidden, type Agency } from '@xiran/common';
 import type { Writer } from '@xiran/subgraph-kit';
 import type { LeadRow, LeadStatus } from './db/schema';
 

@@ -1,4 +1,4 @@
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 
 /**
  * A 会员编号 belongs to one operator (memberships_member_number_idx), but the memberships

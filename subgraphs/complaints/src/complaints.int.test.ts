@@ -1,13 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { addDays, completeUscc, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { addDays, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { completeUscc, type Agency } from '@xiran/common';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectComplaintsDatabase } from './db';
 import { complainants, memberScope, tickets, type NewTicketRow } from './db/schema';
 import { generateComplaintsSeed, insertComplaintsSeed } from './db/seed';
 import { createComplaintsServer } from './server';
-import { defaultGrantRows, effectiveGrants, generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import {
+  defaultGrantRows,
+  effectiveGrants,
+  generateGatewayKeys,
+  ownerAuth,
+  uploaderAuth,
+  type GroupId,
+  type Scope,
+  type SubgraphAuth,
+} from '@xiran/auth';
 
 const asOf = '2026-11-01';
 /** A calendar quarter that has ended: the window of a caller without complaintTickets in full (issue 10). */

@@ -1,4 +1,4 @@
-import { AGENCIES } from '@xiran/auth';
+import { AGENCIES } from '@xiran/common';
 import { registeredDistricts, type DatasetDefinition, type IntakeOptions } from '@xiran/subgraph-kit';
 import { agency, changeLog, complaintCategory, complaintChannel, complaintSatisfaction, complaintStatus, importBatches, memberScope, operatorDistricts, tickets } from './db/schema';
 import { containsPhoneNumber } from './phone';

@@ -1,4 +1,5 @@
-import { badUserInput, type SubgraphAuth } from '@xiran/auth';
+import type { SubgraphAuth } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import { todayInShanghai } from '@xiran/subgraph-kit';
 
 /**

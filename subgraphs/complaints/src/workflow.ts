@@ -1,4 +1,4 @@
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import type { TicketRow } from './db/schema';
 
 type Channel = TicketRow['channel'];

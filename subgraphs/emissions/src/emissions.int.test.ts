@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
-import { addDays, completeUscc, DISTRICTS, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { addDays, replaceMemberScope, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { completeUscc, DISTRICTS, type Agency } from '@xiran/common';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectEmissionsDatabase } from './db';
 import { generateEmissionsSeed, insertEmissionsSeed } from './db/seed';
 import { createEmissionsServer } from './server';
-import { generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import { generateGatewayKeys, ownerAuth, uploaderAuth, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
 import { changeLog, importBatches, inspections, machines, memberScope, penalties, permits, solventLedger } from './db/schema';
 
 const asOf = '2026-11-01';

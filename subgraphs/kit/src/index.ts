@@ -1,6 +1,5 @@
 export * from './config';
 export * from './database';
-export { ABOLISHED_DISTRICTS, DISTRICTS, district, isDistrictCode, type District } from '@xiran/auth';
 export * from './embedded-postgres';
 export * from './entity-loader';
 export * from './json-rows';
@@ -10,7 +9,6 @@ export * from './selection';
 export * from './service-database';
 export * from './statement-counter';
 export * from './subgraph-server';
-export * from './uscc';
 export * from './validate';
 export * from './seed';
 export * from './testing';

@@ -1,4 +1,4 @@
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 
 /** The largest page any list query returns; larger `first` is refused, never silently cut. */
 export const MAX_PAGE_SIZE = 1000;

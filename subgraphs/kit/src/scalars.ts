@@ -1,5 +1,5 @@
 import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput, DATE_EXPECTED, DATE_TIME_EXPECTED, isCalendarDate as isRealDate, isInstant } from '@xiran/auth';
+import { badUserInput, DATE_EXPECTED, DATE_TIME_EXPECTED, isCalendarDate as isRealDate, isInstant } from '@xiran/common';
 
 /** A calendar date, `YYYY-MM-DD` (Asia/Shanghai civil dates; no time zone). */
 export const DateScalar = new GraphQLScalarType<string, string>({

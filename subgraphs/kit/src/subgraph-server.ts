@@ -9,11 +9,25 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { sql } from 'drizzle-orm';
-import { bodyHash, ErrorCode, isDistrictCode, isProduction, loadGatewayKeys, maskError, MEMBER_SCOPE_PATH, MEMBER_SYNC_SUBJECT, OPERATOR_DISTRICTS_PATH, OPERATOR_DISTRICT_SYNC_SUBJECT, ownerAuth, shieldSubgraphSchema, TokenRejected, useSubgraphAuthentication, type GatewayKeyPair, type SubgraphAuth } from '@xiran/auth';
+import {
+  bodyHash,
+  isProduction,
+  loadGatewayKeys,
+  MEMBER_SCOPE_PATH,
+  MEMBER_SYNC_SUBJECT,
+  OPERATOR_DISTRICTS_PATH,
+  OPERATOR_DISTRICT_SYNC_SUBJECT,
+  ownerAuth,
+  shieldSubgraphSchema,
+  TokenRejected,
+  useSubgraphAuthentication,
+  type GatewayKeyPair,
+  type SubgraphAuth,
+} from '@xiran/auth';
+import { ErrorCode, isDistrictCode, maskError, checkUscc } from '@xiran/common';
 import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
 import { replaceOperatorDistricts, type OperatorDistrictTable } from './operator-districts';
-import { checkUscc } from './uscc';
 import { withheldPartsPlugin } from './withheld-parts';
 import { envPrefix, type ServiceConfig } from './config';
 

@@ -1,6 +1,4 @@
-import { badUserInput } from '@xiran/auth';
-import { checkUscc } from './uscc';
-import { ABOLISHED_DISTRICTS, isDistrictCode } from '@xiran/auth';
+import { badUserInput, checkUscc, ABOLISHED_DISTRICTS, isDistrictCode } from '@xiran/common';
 
 /** Refuses a malformed 统一社会信用代码 (a failing check character is only a flag, not an error). */
 export function requireUscc(field: string, value: string): string {

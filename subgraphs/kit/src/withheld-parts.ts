@@ -1,6 +1,7 @@
 import { responsePathAsArray, type GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { CATALOGUE, DISCLOSED_EXTENSION, forbidden, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import { CATALOGUE, DISCLOSED_EXTENSION, type GroupId, type SubgraphAuth } from '@xiran/auth';
+import { forbidden } from '@xiran/common';
 
 /**
  * Mixed values (spec: "Derived values reveal their sources"): a field made of parts of several

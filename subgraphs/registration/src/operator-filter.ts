@@ -1,4 +1,5 @@
-import { badUserInput, CATALOGUE, forbidden, type SubgraphAuth } from '@xiran/auth';
+import { CATALOGUE, type SubgraphAuth } from '@xiran/auth';
+import { badUserInput, forbidden } from '@xiran/common';
 import { optionalDistrict, requireDistrict } from '@xiran/subgraph-kit';
 import type { OperatorFilter } from './db/queries';
 

@@ -3,7 +3,8 @@ import { replaceMemberScope, startTestDatabases, type ServiceDatabase, type Test
 import { connectRegistrationDatabase } from './db';
 import { generateRegistrationSeed, insertRegistrationSeed } from './db/seed';
 import { createRegistrationServer } from './server';
-import { defaultGrantRows, effectiveGrants, generateGatewayKeys, type Agency, type SubgraphAuth } from '@xiran/auth';
+import { defaultGrantRows, effectiveGrants, generateGatewayKeys, type SubgraphAuth } from '@xiran/auth';
+import type { Agency } from '@xiran/common';
 import { memberScope } from './db/schema';
 
 const asOf = '2026-11-01';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, inArray } from 'drizzle-orm';
 import { isInputObjectType, isObjectType } from 'graphql';
-import { checkUscc, completeUscc, organisationCheckCharacter, startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { startTestDatabases, type ServiceDatabase, type TestDatabases } from '@xiran/subgraph-kit';
+import { checkUscc, completeUscc, organisationCheckCharacter, type Agency } from '@xiran/common';
 import { generateRegistrationSeed } from '@xiran/registration/seed';
 import { connectSocialInsuranceDatabase } from './db';
 import { changeLog, importBatches, unitHeadcount, unitInsuranceStatus } from './db/schema';
@@ -10,7 +11,16 @@ import { generateSocialInsuranceSeed, insertSocialInsuranceSeed } from './db/see
 import { DATASETS, insuranceStatusDataset, insuredHeadcountDataset } from './datasets';
 import { createSocialInsuranceServer } from './server';
 import { INSURANCE_CODES } from './resolvers/InsuranceStatus';
-import { defaultGrantRows, effectiveGrants, generateGatewayKeys, ownerAuth, uploaderAuth, type Agency, type GroupId, type Scope, type SubgraphAuth } from '@xiran/auth';
+import {
+  defaultGrantRows,
+  effectiveGrants,
+  generateGatewayKeys,
+  ownerAuth,
+  uploaderAuth,
+  type GroupId,
+  type Scope,
+  type SubgraphAuth,
+} from '@xiran/auth';
 
 const asOf = '2026-11-01';
 let databases: TestDatabases;

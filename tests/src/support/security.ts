@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  generateGatewayKeys,
-  loadCallerKeys,
-  signCallerToken,
-  type Agency,
-  type Level,
-  type Role,
-} from '@xiran/auth';
+import { generateGatewayKeys, loadCallerKeys, signCallerToken } from '@xiran/auth';
+import type { Agency, Level, Role } from '@xiran/common';
 import type { GatewaySecurity } from '@xiran/gateway/server';
 
 export type TestKeys = Pick<GatewaySecurity, 'callerKeys' | 'gatewayKeys'>;

@@ -1,7 +1,7 @@
 import { startTestDatabases, type TestDatabases } from '@xiran/subgraph-kit';
 import type { GatewayLimits } from '@xiran/gateway/config';
-import { startStack, type Stack } from '../stack/stack';
-import { today } from '../seed/seed-world';
+import { startStack, type Stack } from '@xiran/tools/stack';
+import { today } from '@xiran/tools/seed-world';
 import { testSecurity, type TestKeys } from './security';
 
 export interface TestStack {

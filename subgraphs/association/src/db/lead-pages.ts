@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, not, sql, type SQL } from 'drizzle-orm';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import { decodeCursor, encodeCursor } from '@xiran/subgraph-kit';
 import type { AssociationDb } from './queries';
 import { leadCondition, type LeadScope } from './lead-scope';

@@ -1,4 +1,4 @@
-import { forbidden } from '@xiran/auth';
+import { forbidden } from '@xiran/common';
 import { recordDisclosure, requestedFields, type WithheldPartsContext } from '@xiran/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AssociationContext } from '../context';

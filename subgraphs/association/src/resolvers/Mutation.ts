@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { badUserInput, forbidden, GROUP_IDS, type GroupId } from '@xiran/auth';
+import { GROUP_IDS, type GroupId } from '@xiran/auth';
+import { badUserInput, forbidden } from '@xiran/common';
 import { importResolver, outsideDistrict, parseValue, patchRecord, todayInShanghai, uploadRecords, writerOf, type ImportInputArgs, type Writer } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { INTAKE, leadsDataset, membershipsDataset } from '../datasets';

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, CATALOGUE } from '@xiran/auth';
-import { district, optionalDistrict, pageWindow, requestedFields, toConnection } from '@xiran/subgraph-kit';
+import { CATALOGUE } from '@xiran/auth';
+import { badUserInput, district } from '@xiran/common';
+import { optionalDistrict, pageWindow, requestedFields, toConnection } from '@xiran/subgraph-kit';
 import type { AssociationContext } from '../context';
 import { decodeLeadCursor, leadCursorKey, leadPage, type LeadFilter, type LeadOrder } from '../db/lead-pages';
 import { associationStatistics, memberPage, type MemberFilter } from '../db/queries';

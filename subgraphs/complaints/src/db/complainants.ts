@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import type { Database } from '@xiran/subgraph-kit';
 import { normalizePhone } from '../phone';
 import { complainants, tickets } from './schema';

@@ -1,6 +1,4 @@
 import {
-  district as districtOf,
-  DISTRICTS,
   insertColumnar,
   intBetween,
   monthStart,
@@ -11,6 +9,7 @@ import {
   type SeedOperator,
   type SeedOptions,
 } from '@xiran/subgraph-kit';
+import { district as districtOf, DISTRICTS } from '@xiran/common';
 import { CHANNEL_PREFIX, DUE_DAYS } from '../workflow';
 import { complainants, tickets, type NewComplainantRow, type NewTicketRow } from './schema';
 

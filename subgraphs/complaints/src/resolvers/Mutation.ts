@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import { addDays, importResolver, outsideDistrict, parseValue, patchRecord, requestedFields, uploadRecords, writerOf } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
 import { complaintsDataset, INTAKE } from '../datasets';

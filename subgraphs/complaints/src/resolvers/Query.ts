@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '@xiran/auth';
-import { district, optionalDistrict, pageWindow, requestedFields, requireDistrict, requireUscc, toConnection } from '@xiran/subgraph-kit';
+import { badUserInput, district } from '@xiran/common';
+import { optionalDistrict, pageWindow, requestedFields, requireDistrict, requireUscc, toConnection } from '@xiran/subgraph-kit';
 import type { ComplaintsContext } from '../context';
 import { complaintStatistics, complaintTallies, emptyStatisticsRow, ticketPage, type TicketFilter, type TicketKey } from '../db/queries';
 import type { TicketRow } from '../db/schema';

@@ -1,5 +1,4 @@
 import {
-  district as districtOf,
   intBetween,
   monthStart,
   pick,
@@ -11,6 +10,7 @@ import {
   type SeedOutlet,
   insertColumnar,
 } from '@xiran/subgraph-kit';
+import { district as districtOf } from '@xiran/common';
 import {
   inspections,
   machines,

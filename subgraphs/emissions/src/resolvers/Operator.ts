@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import { requestedFields } from '@xiran/subgraph-kit';
 import type { EmissionsContext } from '../context';
 import { MAX_LEDGER_MONTHS, type OperatorPart, type OperatorRecord } from '../db/queries';

@@ -1,8 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { boolean, timestamp, varchar, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
-import type { Agency, GroupId, Level, SubgraphAuth } from '@xiran/auth';
-import { ABOLISHED_DISTRICTS, isDistrictCode } from '@xiran/auth';
-import { checkUscc } from '../uscc';
+import type { GroupId, SubgraphAuth } from '@xiran/auth';
+import { type Agency, type Level, ABOLISHED_DISTRICTS, isDistrictCode, checkUscc } from '@xiran/common';
 import type { Database } from '../database';
 
 /**

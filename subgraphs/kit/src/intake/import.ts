@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badUserInput } from '@xiran/auth';
+import { badUserInput } from '@xiran/common';
 import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
 import { CsvUnreadable, decodeCsv, parseCsv, type CsvEncoding } from './csv';

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, gte, inArray, max } from 'drizzle-orm';
-import { badUserInput, forbidden, type Agency, type SubgraphAuth } from '@xiran/auth';
+import type { SubgraphAuth } from '@xiran/auth';
+import { badUserInput, forbidden, type Agency } from '@xiran/common';
 import type { Database } from '../database';
 import { membersOf, type MemberScopeTable } from '../member-scope';
 import { encodeCursor, pageWindow } from '../pagination';

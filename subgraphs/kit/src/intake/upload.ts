@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { badUserInput, forbidden, type SubgraphAuth } from '@xiran/auth';
+import type { SubgraphAuth } from '@xiran/auth';
+import { badUserInput, forbidden } from '@xiran/common';
 import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
 import { OUTSIDE_DISTRICT, validateRecord, type DatasetDefinition, type ParsedValue, type Writer } from './dataset';

@@ -1,19 +1,16 @@
 import {
   addDays,
-  completeUscc,
-  DISTRICTS,
   insertColumnar,
   intBetween,
-  organisationCheckCharacter,
   pick,
   rng,
-  USCC_ALPHABET,
   weighted,
   type Database,
   type SeedOperator,
   type SeedOptions,
   type SeedOutlet,
 } from '@xiran/subgraph-kit';
+import { completeUscc, DISTRICTS, organisationCheckCharacter, USCC_ALPHABET } from '@xiran/common';
 import { operators, outlets, type NewOperatorRow, type NewOutletRow } from './schema';
 
 /** Share of Hangzhou's 洗染 operators per district: roughly by resident population. */

@@ -1,5 +1,5 @@
-import { notVisible } from '@xiran/auth';
-import { district, requestedFields } from '@xiran/subgraph-kit';
+import { notVisible, district } from '@xiran/common';
+import { requestedFields } from '@xiran/subgraph-kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { RegistrationContext } from '../context';
 import type { OperatorRecord } from '../db/queries';

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { CATALOGUE } from '@xiran/auth';
-import { district, optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
+import { optionalDistrict, pageWindow, requestedFields, requireUscc, toConnection } from '@xiran/subgraph-kit';
+import { district } from '@xiran/common';
 import type { RegistrationContext } from '../context';
 import { operatorKeys, operatorPage, registrationStatistics, type OperatorFilter } from '../db/queries';
 import { checkedOperatorFilter } from '../operator-filter';

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, CATALOGUE } from '@xiran/auth';
-import { district, optionalDistrict, requestedFields, requireDistrict } from '@xiran/subgraph-kit';
+import { CATALOGUE } from '@xiran/auth';
+import { badUserInput, district } from '@xiran/common';
+import { optionalDistrict, requestedFields, requireDistrict } from '@xiran/subgraph-kit';
 import type { SocialInsuranceContext } from '../context';
 import { insuredUnitKeys, operatorsInArrears, socialInsuranceStatistics } from '../db/queries';
 
