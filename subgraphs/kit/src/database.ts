@@ -3,6 +3,7 @@ import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { StatementCounter } from './statement-counter';
+import { withAdvisoryLock } from './advisory-lock';
 
 /** A service's drizzle handle. Queries use the typed query builder over the table objects. */
 export type Database = NodePgDatabase<Record<string, unknown>>;
@@ -21,6 +22,8 @@ export interface OpenDatabaseOptions<TSchema extends Record<string, unknown>> {
   pgSchema: string;
   /** Folder of the committed drizzle migrations. */
   migrationsFolder: string;
+  /** Further folders applied after it under the same lock, each tracked in its own table. */
+  moreMigrations?: MigrationSet[];
   schema: TSchema;
   poolSize?: number;
   /** The URL is an embedded PGlite's socket (see embeddedPool). */
@@ -54,7 +57,24 @@ function embeddedPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-/** Connects, applies the committed migrations, and counts statements from then on. */
+export interface MigrationSet {
+  folder: string;
+  /** Its tracking table in the schema `drizzle`. */
+  table: string;
+}
+
+/**
+ * Connects, applies the committed migrations, and counts statements from then on.
+ *
+ * Replicas starting together would race: drizzle's migrator reads its tracking table and then
+ * applies what is missing, so two at once both run the same migration (a duplicate table, or a
+ * duplicate row in the tracking table). The migrations therefore run under a session advisory
+ * lock, held on a connection of its own and released after; the others wait, then find nothing
+ * left to do. One lock per database, not per service: services given one database by their
+ * `<SERVICE>_DATABASE_URL` share the schema `drizzle`, whose creation races too. On the
+ * embedded store (one PGlite session behind the socket) the lock is re-entrant, so it never waits
+ * there — harmless, as that store belongs to one process.
+ */
 export async function openDatabase<TSchema extends Record<string, unknown>>(options: OpenDatabaseOptions<TSchema>): Promise<ServiceDatabase> {
   // JIT off: the batched lookups are short OLTP statements whose estimated cost can cross
   // jit_above_cost at 1,000 keys, and compiling them costs more than running them.
@@ -65,11 +85,10 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(opti
   pool.on('error', (error) => console.error(`[database] idle connection lost (${options.pgSchema}):`, error.message));
   const statements = new StatementCounter();
   const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
-  await migrate(db, {
-    migrationsFolder: resolve(options.migrationsFolder),
-    // One migrations table per service: in the embedded default all services share a database.
-    migrationsSchema: 'drizzle',
-    migrationsTable: `__migrations_${options.pgSchema}`,
+  // One migrations table per service: in the embedded default all services share a database.
+  const migrations = [{ folder: options.migrationsFolder, table: `__migrations_${options.pgSchema}` }, ...(options.moreMigrations ?? [])];
+  await withAdvisoryLock(pool, 'migrations', async () => {
+    for (const { folder, table } of migrations) await migrate(db, { migrationsFolder: resolve(folder), migrationsSchema: 'drizzle', migrationsTable: table });
   });
   statements.total = 0;
   return { db, pool, statements, close: () => pool.end() };

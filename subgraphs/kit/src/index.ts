@@ -1,3 +1,4 @@
+export * from './advisory-lock';
 export * from './config';
 export * from './database';
 export * from './embedded-postgres';

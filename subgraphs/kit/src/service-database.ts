@@ -1,4 +1,4 @@
-import { ensureDatabase, openDatabase, serviceDatabaseUrl, type ServiceDatabase } from './database';
+import { ensureDatabase, openDatabase, serviceDatabaseUrl, type MigrationSet, type ServiceDatabase } from './database';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import type { DatabaseTarget } from './config';
 
@@ -6,6 +6,8 @@ export interface ServiceSchema<TSchema extends Record<string, unknown>> {
   service: string;
   pgSchema: string;
   migrationsFolder: string;
+  /** Further migration folders, applied after `migrationsFolder` under the same lock. */
+  moreMigrations?: MigrationSet[];
   schema: TSchema;
 }
 
@@ -30,7 +32,7 @@ export async function connectServiceDatabase<TSchema extends Record<string, unkn
     embedded = true;
     closeEmbedded = store.close;
   }
-  const database = await openDatabase({ url, embedded, pgSchema: spec.pgSchema, migrationsFolder: spec.migrationsFolder, schema: spec.schema });
+  const database = await openDatabase({ url, embedded, pgSchema: spec.pgSchema, migrationsFolder: spec.migrationsFolder, moreMigrations: spec.moreMigrations, schema: spec.schema });
   return {
     ...database,
     async close() {
