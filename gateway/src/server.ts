@@ -85,6 +85,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     targets: Object.fromEntries(MEMBER_SCOPE_SUBGRAPHS.map((name) => [name, config.subgraphUrls[name]])),
     audit: security.audit,
     grants: security.grants,
+    database: security.database,
   });
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(

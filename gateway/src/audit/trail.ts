@@ -5,6 +5,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { auditCheckpoints, auditHead, auditLog } from '../db/schema';
 import { canonicalJson, entryHash, type ChainedEntry } from './chain';
 import { normaliseEntry } from './normalise';
+import { JOBS, runExclusive, tickOnce } from '../jobs';
 
 type Db = NodePgDatabase<Record<string, unknown>>;
 
@@ -125,16 +126,20 @@ export class AuditTrail {
    * Checkpoints when the gateway starts, every `intervalMs` while it runs, and when it stops: the
    * returned function stops the schedule and signs the head one last time (call it after the
    * gateway has stopped answering, so that the last entries are covered).
+   *
+   * Once per cluster (see jobs.ts): a scheduled checkpoint is skipped while another gateway signs
+   * one; the last one waits its turn, since it covers this gateway's last entries.
    */
   startCheckpoints(keys: GatewayKeyPair, intervalMs = checkpointIntervalMs()): () => Promise<void> {
-    const sign = () => this.checkpoint(keys).catch((e) => console.error('[audit] checkpoint failed', e));
-    let last = sign();
-    const timer = setInterval(() => void (last = sign()), intervalMs);
+    const failed = (e: unknown) => console.error('[audit] checkpoint failed', e);
+    const scheduled = () => tickOnce(this.db, JOBS.auditCheckpoint, () => this.checkpoint(keys)).catch(failed);
+    let last = scheduled();
+    const timer = setInterval(() => void (last = scheduled()), intervalMs);
     timer.unref();
     return async () => {
       clearInterval(timer);
       await last;
-      await sign();
+      await runExclusive(this.db, JOBS.auditCheckpoint, () => this.checkpoint(keys)).catch(failed);
     };
   }
 }

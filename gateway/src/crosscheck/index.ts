@@ -10,6 +10,7 @@ import { CrossCheckEngine, type Finding } from './engine';
 import { dataWatermark, FindingsCache } from './cache';
 import { RULES } from './rules';
 import { CrossCheckStore } from './store';
+import { JOBS, tickOnce } from '../jobs';
 
 export { crossCheckInterval, loadThresholds } from './config';
 export { RULES, RULE_IDS, type RuleId } from './rules';
@@ -77,8 +78,10 @@ export function createCrossCheck(options: { executeAs: ExecuteAs; grants: GrantS
     start(minutes) {
       if (minutes <= 0) return;
       stopped = false;
+      // Once per cluster (see jobs.ts): skipped while another gateway's scheduled run is under way.
+      // A run asked for through runCrossCheck is not skipped; the store orders it after the other.
       const scheduled = () =>
-        void runAll().catch((error) => {
+        void tickOnce(options.database, JOBS.crossCheck, runAll).catch((error) => {
           if (!stopped) console.error('[crosscheck] scheduled run failed', error);
         });
       // The first run at start: crossCheckRuns and crossCheckFindings have content from the first

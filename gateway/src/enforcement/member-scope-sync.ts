@@ -12,6 +12,8 @@ import {
   MEMBER_SCOPE_PATH,
 } from '@xiran/auth';
 import type { GrantSource } from '../db/grant-repository';
+import type { Database } from '@xiran/subgraph-kit';
+import { JOBS, runExclusive, tickOnce } from '../jobs';
 
 /** The audit entry kind of a widening of MEMBERS scope (an admission or a reactivation). */
 export const SCOPE_CHANGE = 'SCOPE_CHANGE';
@@ -51,6 +53,8 @@ export function useMemberScopeSync(options: {
   audit?: AuditTrail;
   /** The grants, to name the MEMBERS grants a widening concerns. */
   grants?: GrantSource;
+  /** The gateway's database, whose job lock makes the schedule once per cluster (see jobs.ts); without it (tools), per process. */
+  database?: Database;
 }) {
   let timer: NodeJS.Timeout | undefined;
   // One sync at a time: two at once would both see the same newcomers and record them twice.
@@ -148,9 +152,21 @@ export function useMemberScopeSync(options: {
     return usccs.length;
   }
 
-  /** Reads the members, records any widening, pushes the list; resolves with the number of members. */
+  /**
+   * Reads the members, records any widening, pushes the list; resolves with the number of members.
+   * Waits for another gateway's sync (two at once would record the same newcomers twice).
+   */
   function syncOnce(cause: SyncCause | null = null): Promise<number> {
-    const run = queue.then(() => syncNow(cause));
+    const work = () => syncNow(cause);
+    const run = queue.then(() => (options.database ? runExclusive(options.database, JOBS.memberScopeSync, work) : work()));
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  /** The scheduled sync: skipped while another gateway syncs (its list is the same). */
+  function tick(): Promise<number | undefined> {
+    const work = () => syncNow(null);
+    const run = queue.then(() => (options.database ? tickOnce(options.database, JOBS.memberScopeSync, work) : work()));
     queue = run.catch(() => {});
     return run;
   }
@@ -159,8 +175,8 @@ export function useMemberScopeSync(options: {
     syncOnce,
     /** Syncs now, then every `intervalMs` (default 60 s). */
     async start(): Promise<void> {
-      await syncOnce();
-      timer = setInterval(() => void syncOnce().catch((e) => console.error('[member-scope] sync failed', e)), options.intervalMs ?? 60_000);
+      await tick();
+      timer = setInterval(() => void tick().catch((e) => console.error('[member-scope] sync failed', e)), options.intervalMs ?? 60_000);
       timer.unref();
     },
     stop(): void {

@@ -12,6 +12,7 @@ import {
 } from '@xiran/auth';
 import { DISTRICTS } from '@xiran/common';
 import { operatorDistricts } from '../db/schema';
+import { JOBS, runExclusive, tickOnce } from '../jobs';
 
 const SYSTEM: Principal = { sub: OPERATOR_DISTRICT_SYNC_SUBJECT, agency: 'market', level: 'city', district: null, roles: ['reader'] };
 
@@ -89,10 +90,18 @@ export function useOperatorDistrictSync(options: {
     return rows.length;
   }
 
-  // One sync at a time: two replacing the same copy at once would collide on its keys.
+  // One sync at a time: two replacing the same copy at once would collide on its keys. In this
+  // process by the chain below; across replicas by the job's lock (see jobs.ts): a scheduled sync
+  // is skipped while another gateway syncs, one after a registry write waits for it.
   let last: Promise<unknown> = Promise.resolve();
+  const exclusive = () => runExclusive(options.database, JOBS.operatorDistrictSync, syncNow);
   function syncOnce(): Promise<number> {
-    const run = last.then(syncNow);
+    const run = last.then(exclusive);
+    last = run.catch(() => {});
+    return run;
+  }
+  function tick(): Promise<number | undefined> {
+    const run = last.then(() => tickOnce(options.database, JOBS.operatorDistrictSync, syncNow));
     last = run.catch(() => {});
     return run;
   }
@@ -103,7 +112,7 @@ export function useOperatorDistrictSync(options: {
     queued = true;
     const run = last.then(() => {
       queued = false;
-      return syncNow();
+      return exclusive();
     });
     last = run.catch((e) => console.error('[operator-districts] sync failed', e));
   }
@@ -113,8 +122,8 @@ export function useOperatorDistrictSync(options: {
     soon,
     /** Syncs now, then every `intervalMs` (default 60 s). */
     async start(): Promise<void> {
-      await syncOnce();
-      timer = setInterval(() => void syncOnce().catch((e) => console.error('[operator-districts] sync failed', e)), options.intervalMs ?? 60_000);
+      await tick();
+      timer = setInterval(() => void tick().catch((e) => console.error('[operator-districts] sync failed', e)), options.intervalMs ?? 60_000);
       timer.unref();
     },
     /** Stops the schedule; resolves when the sync under way (if any) is done, before its pools close. */

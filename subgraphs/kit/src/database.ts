@@ -57,21 +57,6 @@ function embeddedPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-/** Migrations under way in this process, by database URL. */
-const migrating = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after any other migration this process runs on the database at `url`. */
-async function inTurn(url: string, work: () => Promise<void>): Promise<void> {
-  const run = (migrating.get(url) ?? Promise.resolve()).then(work);
-  const settled = run.catch(() => {});
-  migrating.set(url, settled);
-  try {
-    await run;
-  } finally {
-    if (migrating.get(url) === settled) migrating.delete(url);
-  }
-}
-
 export interface MigrationSet {
   folder: string;
   /** Its tracking table in the schema `drizzle`. */
@@ -88,8 +73,8 @@ export interface MigrationSet {
  * left to do. One lock per database, not per service: services given one database by their
  * `<SERVICE>_DATABASE_URL` share the schema `drizzle`, whose creation races too. On the
  * embedded store (one PGlite session behind the socket) the lock is re-entrant, so it never waits
- * there: connections in one process to one database also take their turn in the process (inTurn),
- * which is all the embedded store needs, as it belongs to one process.
+ * there: connections of one process to one database also take their turn in the process (see
+ * withAdvisoryLock), which is all the embedded store needs, as it belongs to one process.
  */
 export async function openDatabase<TSchema extends Record<string, unknown>>(options: OpenDatabaseOptions<TSchema>): Promise<ServiceDatabase> {
   // JIT off: the batched lookups are short OLTP statements whose estimated cost can cross
@@ -103,11 +88,9 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(opti
   const db: Database = drizzle(pool, { schema: options.schema, logger: statements });
   // One migrations table per service: in the embedded default all services share a database.
   const migrations = [{ folder: options.migrationsFolder, table: `__migrations_${options.pgSchema}` }, ...(options.moreMigrations ?? [])];
-  await inTurn(options.url, () =>
-    withAdvisoryLock(pool, 'migrations', async () => {
-      for (const { folder, table } of migrations) await migrate(db, { migrationsFolder: resolve(folder), migrationsSchema: 'drizzle', migrationsTable: table });
-    }),
-  );
+  await withAdvisoryLock(pool, 'migrations', async () => {
+    for (const { folder, table } of migrations) await migrate(db, { migrationsFolder: resolve(folder), migrationsSchema: 'drizzle', migrationsTable: table });
+  });
   statements.total = 0;
   return { db, pool, statements, close: () => pool.end() };
 }
