@@ -41,7 +41,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
   return new Promise<Upload>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: FIELDS.size, fieldSize: 4096, parts: FIELDS.size + 1 } });
+      parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 16, fieldSize: 4096, parts: 17 } });
     } catch (error) {
       reject(new UploadRefused(`the body must be multipart/form-data with a file part (${(error as Error).message})`));
       return;
@@ -83,7 +83,7 @@ export function readUpload(req: IncomingMessage, maxBytes: number): Promise<Uplo
       else upload.fields[name] ??= value;
     });
     for (const event of ['filesLimit', 'fieldsLimit', 'partsLimit'] as const) {
-      parser.on(event, () => refuse(new UploadRefused('one file part and the fields dryRun, encoding, allowMassAbsent, fileName at most')));
+      parser.on(event, () => refuse(new UploadRefused('one file part and a few fields (dryRun, encoding, allowMassAbsent, fileName) at most')));
     }
     parser.on('error', (error: Error) => refuse(new UploadRefused(`the multipart body is malformed (${error.message})`)));
     parser.on('close', () => {
