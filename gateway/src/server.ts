@@ -31,6 +31,7 @@ import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
 import { useMemberScopeRefresh } from './member-scope';
 import { importRouter } from './imports/router';
+import { afterImport } from './imports/after-import';
 import { WindowCounter } from './enforcement/rate-limit';
 
 export { localDataSource };
@@ -140,7 +141,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     res.status(health.ok ? 200 : 503).json({ status: health.ok ? 'ok' : 'degraded', ...health });
   });
   app.use(graphiqlRouter());
-  app.use(importRouter({ authentication, audit: security.audit, keys: security.gatewayKeys, subgraphUrls: config.subgraphUrls, maxBytes: limits.importBytes, expensive: { counter: expensive, perWindow: limits.expensive, windowSeconds: limits.windowSeconds } }));
+  app.use(importRouter({ authentication, audit: security.audit, keys: security.gatewayKeys, subgraphUrls: config.subgraphUrls, maxBytes: limits.importBytes, expensive: { counter: expensive, perWindow: limits.expensive, windowSeconds: limits.windowSeconds }, afterImport: afterImport({ memberScope, onRegistryWrite: () => security.onRegistryWrite?.() }) }));
 
   let started = false;
   return {

@@ -21,6 +21,8 @@ export interface ImportRouterOptions {
   maxBytes: number;
   /** The expensive-operation counter the GraphQL imports count in too (RATE_LIMIT_EXPENSIVE); perWindow 0: no limit. */
   expensive: { counter: WindowCounter; perWindow: number; windowSeconds: number };
+  /** Called after an import that wrote a batch, before the answer leaves (see afterImport). */
+  afterImport?: (subgraph: HttpSubgraphName, auth: GatewayAuth) => Promise<void>;
 }
 
 /** An answer in GraphQL's error shape (`errors[].extensions.code`), as /graphql answers. */
@@ -220,6 +222,7 @@ export function importRouter(options: ImportRouterOptions): express.Router {
       return;
     }
     if (report) {
+      if (report.batch?.status === 'SUCCEEDED') await options.afterImport?.(subgraph, auth);
       res.json(report);
       return;
     }
