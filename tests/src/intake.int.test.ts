@@ -6,7 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
-import { generateGatewayKeys, uploaderAuth } from '@xiran/auth';
+import { createHash } from 'node:crypto';
+import {
+  generateGatewayKeys,
+  IMPORT_MANIFEST_HEADER,
+  INTERNAL_IMPORTS_PATH,
+  manifestHash,
+  signSubgraphToken,
+  SUBGRAPH_TOKEN_HEADER,
+  uploaderAuth,
+  type ImportManifest,
+  type SubgraphAuth,
+} from '@xiran/auth';
 import {
   datasetCsvRows,
   formatCsv,
@@ -278,5 +289,47 @@ describe('a crash in the middle of an import', () => {
     // And the same file imports fine afterwards.
     const report = await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: readFileSync(file) }, market);
     expect(report).toMatchObject({ accepted: true, newRows: 19_900, changedRows: 100 });
+  });
+});
+
+describe('the subgraph’s /internal/imports/:dataset (what the gateway forwards a file to)', () => {
+  it('imports only the file its gateway token’s manifest names, for a caller the write catalogue allows', async () => {
+    await reset();
+    const gatewayKeys = await generateGatewayKeys();
+    const server = createRegistrationServer(database, gatewayKeys);
+    const graphqlUrl = await server.listen(0);
+    try {
+      const file = csvOf(operatorRecords(3));
+      const manifest: ImportManifest = { dataset: 'operators', fileName: 'ops.csv', encoding: 'AUTO', dryRun: false, allowMassAbsent: false, sha256: createHash('sha256').update(file).digest('hex'), bytes: file.length };
+      const send = async (body: Buffer, options: { manifest?: ImportManifest; signedFor?: ImportManifest; auth?: SubgraphAuth; token?: boolean } = {}) => {
+        const header = JSON.stringify(options.manifest ?? manifest);
+        const auth = options.auth ?? uploaderAuth('registration');
+        const grants = Object.fromEntries([...auth.grants.values()].map((g) => [g.group, [g.scope, g.grantId] as [typeof g.scope, string]]));
+        const token = await signSubgraphToken(gatewayKeys, 'registration', { principal: auth.principal, requestId: 'r1', grants, bodyHash: manifestHash(JSON.stringify(options.signedFor ?? options.manifest ?? manifest)) });
+        const response = await fetch(new URL(`${INTERNAL_IMPORTS_PATH}/operators`, graphqlUrl), {
+          method: 'POST',
+          headers: { [IMPORT_MANIFEST_HEADER]: header, ...(options.token === false ? {} : { [SUBGRAPH_TOKEN_HEADER]: token }) },
+          body: body,
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      // No gateway token; a token signed for another manifest (dry run); a body other than the file signed for.
+      expect((await send(file, { token: false })).status).toBe(401);
+      expect((await send(file, { signedFor: { ...manifest, dryRun: true } })).status).toBe(401);
+      const other = csvOf(operatorRecords(3, '330108'));
+      expect((await send(other.subarray(0, file.length))).status).toBe(401);
+      // Another agency's uploader: the import mutation's rule, checked here again.
+      const refused = await send(file, { auth: uploaderAuth('registration', { agency: 'environment' }) });
+      expect(refused.status).toBe(403);
+      expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(await counts()).toEqual({ operators: 0, changes: 0, batches: 0 });
+
+      const ok = await send(file);
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+      expect(ok.body).toMatchObject({ accepted: true, newRows: 3, batch: { status: 'SUCCEEDED', fileName: 'ops.csv', fileSha256: manifest.sha256, bySub: 'market-uploader' } });
+      expect(await counts()).toEqual({ operators: 3, changes: 3, batches: 1 });
+    } finally {
+      await server.stop();
+    }
   });
 });
