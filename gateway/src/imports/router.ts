@@ -28,8 +28,10 @@ export interface ImportRouterOptions {
 /** An answer in GraphQL's error shape (`errors[].extensions.code`), as /graphql answers. */
 function refuse(res: express.Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
   if (res.headersSent) return;
-  // A refused upload's rest is not read: closing the connection keeps a client from sending it on.
-  if (status === 413 || status === 400) res.setHeader('connection', 'close');
+  // Beyond IMPORT_BODY_LIMIT the rest is not wanted at all: the connection closes after the answer.
+  // Any other refusal leaves the rest of the body to Node, which discards it as it comes (never
+  // kept), so that a client still sending its file reads the answer instead of a broken pipe.
+  if (status === 413) res.setHeader('connection', 'close');
   res.status(status).json({ errors: [{ message, extensions: { code, ...extensions } }] });
 }
 

@@ -43,23 +43,23 @@ function parseManifest(header: string): ImportManifest {
 }
 
 /**
- * Reads the body, at most `bytes` of it, and checks it is the file the manifest names (size and
- * sha256). The file is held once, as its chunks, then handed to importCsv as one buffer (its
- * decoder needs the whole text: a CSV record may span lines).
+ * Reads the body into one buffer of the size the manifest names (so the file is held once, not as
+ * chunks and again joined), and checks it is that file (size and sha256). importCsv takes it
+ * whole: its decoder needs the whole text (a CSV record may span lines).
  */
 async function readFile(req: express.Request, manifest: ImportManifest): Promise<Buffer | string> {
   const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
+  const file = Buffer.allocUnsafe(manifest.bytes);
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > manifest.bytes) return `the body is longer than the ${manifest.bytes} bytes signed for`;
+    if (size + chunk.length > manifest.bytes) return `the body is longer than the ${manifest.bytes} bytes signed for`;
     hash.update(chunk);
-    chunks.push(chunk);
+    chunk.copy(file, size);
+    size += chunk.length;
   }
   if (size !== manifest.bytes) return `the body has ${size} bytes, not the ${manifest.bytes} signed for`;
   if (hash.digest('hex') !== manifest.sha256) return 'the body is not the file signed for (sha256)';
-  return Buffer.concat(chunks, size);
+  return file;
 }
 
 /**
