@@ -115,8 +115,8 @@ function errorCodes(body: unknown): string[] {
 export function importRouter(options: ImportRouterOptions): express.Router {
   const router = express.Router();
   const catalogue = CATALOGUE;
-  router.post(`${IMPORTS_PATH}/:dataset`, async (req, res) => {
-    const dataset = req.params.dataset!;
+  const handle = async (req: express.Request, res: express.Response): Promise<void> => {
+    const dataset = String(req.params.dataset);
     let auth: GatewayAuth;
     try {
       auth = await options.authentication.authenticate(req.headers, undefined, req.ip ?? req.socket.remoteAddress);
@@ -237,6 +237,13 @@ export function importRouter(options: ImportRouterOptions): express.Router {
       if (answer.status !== 502) console.error(`[imports] ${subgraph} answered ${answer.status}`, JSON.stringify(answer.body).slice(0, 500));
       refuse(res, 502, ErrorCode.INTERNAL_SERVER_ERROR, 'The import failed in the department’s service; nothing was imported.');
     }
+  };
+  // Anything unexpected: logged, and answered in the same JSON shape (never express's HTML page).
+  router.post(`${IMPORTS_PATH}/:dataset`, (req, res) => {
+    handle(req, res).catch((error) => {
+      console.error('[imports]', error);
+      refuse(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Unexpected error.');
+    });
   });
   return router;
 }
