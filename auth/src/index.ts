@@ -1,5 +1,6 @@
 export * from './catalogue/index';
 export * from './grant-store';
+export * from './internal-imports';
 export * from './internal-sync';
 export * from './keys';
 export * from './principal';

@@ -8,6 +8,8 @@ export interface GatewayLimits {
   document: DocumentLimits;
   /** Largest JSON body on /graphql, in bytes (BODY_LIMIT). */
   bodyBytes: number;
+  /** Largest file on `POST /imports/:dataset`, in bytes (IMPORT_BODY_LIMIT, default 64mb). */
+  importBytes: number;
   /** Refused (unauthenticated) requests per address and window, beyond which RATE_LIMITED (RATE_LIMIT_UNAUTHENTICATED). */
   unauthenticated: number;
   /** `crossCheck(fresh: true)`, `runCrossCheck` and imports per caller and window; 0: no limit (RATE_LIMIT_EXPENSIVE). */
@@ -49,7 +51,7 @@ function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
 }
 
-/** The limits, from GRAPHQL_MAX_*, BODY_LIMIT and RATE_LIMIT_* (defaults in the README's variable table). */
+/** The limits, from GRAPHQL_MAX_*, BODY_LIMIT, IMPORT_BODY_LIMIT and RATE_LIMIT_* (defaults in the README's variable table). */
 export function readGatewayLimits(env: NodeJS.ProcessEnv = process.env): GatewayLimits {
   const d = DEFAULT_DOCUMENT_LIMITS;
   return {
@@ -61,6 +63,7 @@ export function readGatewayLimits(env: NodeJS.ProcessEnv = process.env): Gateway
       tokens: count(env, 'GRAPHQL_MAX_TOKENS', d.tokens),
     },
     bodyBytes: byteSize(env, 'BODY_LIMIT', 1024 * 1024),
+    importBytes: byteSize(env, 'IMPORT_BODY_LIMIT', 64 * 1024 * 1024),
     unauthenticated: count(env, 'RATE_LIMIT_UNAUTHENTICATED', 30),
     expensive: count(env, 'RATE_LIMIT_EXPENSIVE', 10, 0),
     windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),

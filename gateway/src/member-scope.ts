@@ -10,7 +10,7 @@ const MEMBERSHIP_WRITES: ReadonlySet<string> = new Set(['recordMembership', 'imp
  * Membership is scope: after a mutation that may change the member list, the gateway syncs MEMBERS
  * scope before it answers, so that an admission widens the grantees' view, and is in the audit
  * trail as a SCOPE_CHANGE, by the time the association hears it was recorded (the scheduled sync
- * catches what is written around the gateway, such as `npm run import`). A failed sync does not
+ * catches what is written around the gateway; POST /imports/:dataset syncs like the mutation, see imports/after-import.ts). A failed sync does not
  * undo the write; it is logged and the schedule retries.
  */
 export function useMemberScopeRefresh(sync: MemberScopeSync, log: (error: unknown) => void = (e) => console.error('[member-scope] sync after a membership write failed', e)): ApolloServerPlugin<AuthorizedContext> {

@@ -51,8 +51,9 @@ export function expensiveFields(document: DocumentNode, set: SelectionSetNode, v
  * principals (the scheduled cross-check) are not counted; callers cannot claim their subjects.
  * 0: no limit (the benchmark times `crossCheck(fresh: true)` in a loop).
  */
-export function useExpensiveOperationLimit(options: { perWindow: number; windowSeconds: number }): ApolloServerPlugin<AuthorizedContext> {
-  const counter = new WindowCounter(options.windowSeconds * 1000);
+export function useExpensiveOperationLimit(options: { perWindow: number; windowSeconds: number; counter?: WindowCounter }): ApolloServerPlugin<AuthorizedContext> {
+  // Shared with POST /imports/:dataset when given: an import counts once, whichever door it takes.
+  const counter = options.counter ?? new WindowCounter(options.windowSeconds * 1000);
   const sweeper = setInterval(() => counter.sweep(), options.windowSeconds * 1000);
   sweeper.unref();
   return {

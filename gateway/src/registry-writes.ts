@@ -5,8 +5,8 @@ import { WRITES_BY_COORDINATE } from '@xiran/auth';
 /**
  * Tells `onWrite` when a mutation that writes the registry (an operator's registration, its
  * district) has passed through the gateway, so that the operator→district map copied to the other
- * subgraphs follows within moments instead of at the next scheduled sync. A CSV loaded with
- * `npm run import` bypasses the gateway; the schedule covers it.
+ * subgraphs follows within moments instead of at the next scheduled sync. A CSV sent to
+ * `POST /imports/:dataset` (npm run import) tells it too (see imports/router.ts).
  */
 export function useRegistryWriteNotice(onWrite: () => void): ApolloServerPlugin {
   return {

@@ -30,6 +30,9 @@ import { localDataSource } from './local-graphs';
 import { createCrossCheck, type CrossCheck } from './crosscheck';
 import type { ExecuteAs } from './crosscheck/api';
 import { useMemberScopeRefresh } from './member-scope';
+import { importRouter } from './imports/router';
+import { afterImport } from './imports/after-import';
+import { WindowCounter } from './enforcement/rate-limit';
 
 export { localDataSource };
 
@@ -105,6 +108,8 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     { audit: security.audit },
   );
   const app = express();
+  // Expensive operations per caller, counted across /graphql and POST /imports/:dataset.
+  const expensive = new WindowCounter(limits.windowSeconds * 1000);
   const httpServer = http.createServer(app);
   // Longer than any client's idle keep-alive, so a reused connection is never closed under it (ECONNRESET).
   httpServer.keepAliveTimeout = 65_000;
@@ -120,7 +125,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Before planning or filtering: size of the operation, then the caller's expensive ones.
       useDocumentLimits(limits.document),
-      useExpensiveOperationLimit({ perWindow: limits.expensive, windowSeconds: limits.windowSeconds }),
+      useExpensiveOperationLimit({ perWindow: limits.expensive, windowSeconds: limits.windowSeconds, counter: expensive }),
       // Apollo Sandbox, embedded from Apollo's CDN, under a plain link to the offline IDE (/graphiql).
       sandboxWithOfflineLink(),
       // Answers depend on the caller's grants and are never HTTP-cached; the per-field hook only costs time.
@@ -137,6 +142,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     res.status(health.ok ? 200 : 503).json({ status: health.ok ? 'ok' : 'degraded', ...health });
   });
   app.use(graphiqlRouter());
+  app.use(importRouter({ authentication, audit: security.audit, keys: security.gatewayKeys, subgraphUrls: config.subgraphUrls, maxBytes: limits.importBytes, expensive: { counter: expensive, perWindow: limits.expensive, windowSeconds: limits.windowSeconds }, afterImport: afterImport({ memberScope, onRegistryWrite: () => security.onRegistryWrite?.() }) }));
 
   let started = false;
   return {

@@ -1,2 +1,3 @@
 export * from './subgraphs';
 export { composeSupergraph, readCommittedSupergraph } from './compose';
+export * from './datasets';

@@ -26,7 +26,7 @@ const WINDOW_SECONDS = 3;
 beforeAll(async () => {
   // Small rate limits and window, so that this file can cross them quickly; document limits as shipped.
   ({ stack, keys, databases } = await startTestStack(30, {
-    limits: { document: DEFAULT_DOCUMENT_LIMITS, bodyBytes: 1024 * 1024, unauthenticated: 4, expensive: 2, windowSeconds: WINDOW_SECONDS },
+    limits: { document: DEFAULT_DOCUMENT_LIMITS, bodyBytes: 1024 * 1024, importBytes: 64 * 1024 * 1024, unauthenticated: 4, expensive: 2, windowSeconds: WINDOW_SECONDS },
   }));
   const rows = await stack.databases.registration.db.execute(sql`select uscc from registration.operators order by uscc limit 1`);
   uscc = String(rows.rows[0]!.uscc);

@@ -6,7 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
-import { generateGatewayKeys, loadCallerKeys, signCallerToken, uploaderAuth, type Principal } from '@xiran/auth';
+import { createHash } from 'node:crypto';
+import {
+  generateGatewayKeys,
+  IMPORT_MANIFEST_HEADER,
+  INTERNAL_IMPORTS_PATH,
+  manifestHash,
+  signSubgraphToken,
+  SUBGRAPH_TOKEN_HEADER,
+  uploaderAuth,
+  type ImportManifest,
+  type SubgraphAuth,
+} from '@xiran/auth';
 import {
   datasetCsvRows,
   formatCsv,
@@ -193,9 +204,12 @@ describe('importing a CSV (定期更新)', () => {
   });
 });
 
-const marketUploader: Principal = { sub: 'market-etl-job', agency: 'market', level: 'city', district: null, roles: ['reader', 'uploader'] };
-const tokenOf = async (principal: Principal) => signCallerToken(principal, await loadCallerKeys());
-
+/**
+ * An import is one transaction in the department's subgraph: the process that could die half-way
+ * is the subgraph's (npm run import is an HTTP client now, and the gateway forwards a file only
+ * once it has all of it: a client killed mid-upload is tests/src/imports-http.e2e.test.ts). Here
+ * a process running the subgraph's importCsv is killed inside that transaction.
+ */
 describe('a crash in the middle of an import', () => {
   // Killing a client inside its transaction needs a server that outlives it: PostgreSQL, not
   // the in-process PGlite (one session). PostgreSQL is at DATABASE_URL, or where CI and dev run it.
@@ -218,7 +232,7 @@ describe('a crash in the middle of an import', () => {
     await crashDatabases?.close();
   });
 
-  it('leaves the database as it was when the importing process is killed mid-transaction', async () => {
+  it('leaves the database as it was when the importing (subgraph) process is killed mid-transaction', async () => {
     const db = crashDatabase.db;
     await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: csvOf(operatorRecords(100)) }, market);
     const snapshot = async () => (await db.execute(sql`select count(*)::int as n, md5(string_agg(uscc || name || present::text, ',' order by uscc)) as h from ${operators}`)).rows[0];
@@ -236,9 +250,9 @@ describe('a crash in the middle of an import', () => {
     await locker.query('begin');
     await locker.query('lock table registration.change_log in exclusive mode');
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/support/import-child.ts', file], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: await tokenOf(marketUploader) },
+      env: { ...process.env, XIRAN_IMPORT_TARGET: JSON.stringify(crashDatabases.config('registration').database) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -276,115 +290,46 @@ describe('a crash in the middle of an import', () => {
     const report = await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: readFileSync(file) }, market);
     expect(report).toMatchObject({ accepted: true, newRows: 19_900, changedRows: 100 });
   });
-
-  it('npm run import refuses the five-operator sample over a bigger register unless --allow-mass-absent; a dry run says so', async () => {
-    const db = crashDatabase.db;
-    await importCsv(db, INTAKE.intake, operatorsDataset, { bytes: csvOf(operatorRecords(40)), allowMassAbsent: true }, market);
-    const present = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from ${operators} where present`)).rows[0]!.n;
-    const token = await tokenOf(marketUploader);
-    const run = (...args: string[]) =>
-      new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.gb18030.csv'), ...args], {
-          cwd: root,
-          env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: token },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (d) => (output += d));
-        child.on('exit', (code) => resolve({ code, output }));
-      });
-    const before = await present();
-    expect(before).toBeGreaterThanOrEqual(40);
-
-    const dryRun = await run('--dry-run');
-    expect(dryRun.code, dryRun.output).toBe(0);
-    expect(dryRun.output).toMatch(/A real run would be refused/);
-    const refused = await run();
-    expect(refused.code, refused.output).toBe(1);
-    expect(refused.output).toMatch(/^Refused: .*more than half.*--allow-mass-absent/m);
-    expect(await present()).toBe(before);
-
-    const meant = await run('--allow-mass-absent');
-    expect(meant.code, meant.output).toBe(0);
-    expect(await present()).toBe(5);
-  }, 120_000);
 });
 
-describe('npm run import acts as the caller its token names', () => {
-  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  let cliDatabases: TestDatabases;
-  let registration: ServiceDatabase;
-  let audit: pg.Client;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    cliDatabases = await startTestDatabases({ DATABASE_URL: serverUrl });
-    const target = cliDatabases.config('registration').database;
-    cliDatabases.config('gateway');
-    if (target.kind !== 'server') throw new Error('expected a server target');
-    baseUrl = target.serverUrl;
-    registration = await connectRegistrationDatabase(target);
-    audit = new pg.Client({ connectionString: serviceDatabaseUrl(baseUrl, 'gateway').url });
-  });
-
-  afterAll(async () => {
-    await audit?.end();
-    await registration?.close();
-    await cliDatabases?.close();
-  });
-
-  const run = (args: string[], env: Record<string, string | undefined>) =>
-    new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/src/import/cli.ts', '--dataset', 'operators', '--file', join(samples, 'operators.csv'), ...args], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: baseUrl, XIRAN_TOKEN: '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      child.on('exit', (code) => resolve({ code, output }));
-    });
-  const imported = async () => (await registration.db.select({ n: count() }).from(importBatches))[0]!.n;
-
-  it('refuses no token, an invalid one, and a caller who may not import the dataset, writing nothing', async () => {
-    const refusals = {
-      'no token': await run([], {}),
-      'a forged token': await run(['--token', (await tokenOf(marketUploader)).slice(0, -4) + 'AAAA'], {}),
-      'a reader': await run([], { XIRAN_TOKEN: await tokenOf({ ...marketUploader, roles: ['reader'] }) }),
-      "another agency's uploader": await run([], { XIRAN_TOKEN: await tokenOf({ ...marketUploader, agency: 'environment' }) }),
-      'a name typed on the command line': await run(['--by', 'someone'], { XIRAN_TOKEN: await tokenOf(marketUploader) }),
-    };
-    for (const [name, result] of Object.entries(refusals)) expect(result.code, `${name}: ${result.output}`).toBe(2);
-    expect(refusals['no token'].output).toContain('a caller token is required');
-    expect(refusals['a forged token'].output).toContain('the token was refused');
-    expect(await imported()).toBe(0);
-  });
-
-  it('traces the import as its token’s caller: WRITE_INTENT committed before, the outcome linked to it after', async () => {
-    const ok = await run([], { XIRAN_TOKEN: await tokenOf(marketUploader) });
-    expect(ok.code, ok.output).toBe(0);
-    await audit.connect();
-    const entries = await audit.query('select seq, kind, sub, agency, detail, request_id from gateway.audit_log order by seq');
-    const [intent, outcome] = entries.rows;
-    expect(intent).toMatchObject({ kind: 'WRITE_INTENT', sub: 'market-etl-job', agency: 'market', detail: { fields: ['import:operators'] } });
-    expect(outcome).toMatchObject({ kind: 'WRITE', sub: 'market-etl-job', request_id: intent.request_id, detail: { intent: Number(intent.seq), accepted: true } });
-    const [batch] = await registration.db.select().from(importBatches);
-    expect(outcome.detail.writes).toEqual([{ field: 'import:operators', ids: [batch!.id] }]);
-    expect(batch).toMatchObject({ byAgency: 'market', bySub: 'market-etl-job' });
-  });
-
-  it('imports nothing when its intent cannot be written (exit 3)', async () => {
-    const before = await imported();
-    await audit.query('alter table gateway.audit_log rename to audit_log_offline');
-    let result: { code: number | null; output: string };
+describe('the subgraph’s /internal/imports/:dataset (what the gateway forwards a file to)', () => {
+  it('imports only the file its gateway token’s manifest names, for a caller the write catalogue allows', async () => {
+    await reset();
+    const gatewayKeys = await generateGatewayKeys();
+    const server = createRegistrationServer(database, gatewayKeys);
+    const graphqlUrl = await server.listen(0);
     try {
-      result = await run([], { XIRAN_TOKEN: await tokenOf(marketUploader) });
+      const file = csvOf(operatorRecords(3));
+      const manifest: ImportManifest = { dataset: 'operators', fileName: 'ops.csv', encoding: 'AUTO', dryRun: false, allowMassAbsent: false, sha256: createHash('sha256').update(file).digest('hex'), bytes: file.length };
+      const send = async (body: Buffer, options: { manifest?: ImportManifest; signedFor?: ImportManifest; auth?: SubgraphAuth; token?: boolean } = {}) => {
+        const header = JSON.stringify(options.manifest ?? manifest);
+        const auth = options.auth ?? uploaderAuth('registration');
+        const grants = Object.fromEntries([...auth.grants.values()].map((g) => [g.group, [g.scope, g.grantId] as [typeof g.scope, string]]));
+        const token = await signSubgraphToken(gatewayKeys, 'registration', { principal: auth.principal, requestId: 'r1', grants, bodyHash: manifestHash(JSON.stringify(options.signedFor ?? options.manifest ?? manifest)) });
+        const response = await fetch(new URL(`${INTERNAL_IMPORTS_PATH}/operators`, graphqlUrl), {
+          method: 'POST',
+          headers: { [IMPORT_MANIFEST_HEADER]: header, ...(options.token === false ? {} : { [SUBGRAPH_TOKEN_HEADER]: token }) },
+          body: body,
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      // No gateway token; a token signed for another manifest (dry run); a body other than the file signed for.
+      expect((await send(file, { token: false })).status).toBe(401);
+      expect((await send(file, { signedFor: { ...manifest, dryRun: true } })).status).toBe(401);
+      const other = csvOf(operatorRecords(3, '330108'));
+      expect((await send(other.subarray(0, file.length))).status).toBe(401);
+      // Another agency's uploader: the import mutation's rule, checked here again.
+      const refused = await send(file, { auth: uploaderAuth('registration', { agency: 'environment' }) });
+      expect(refused.status).toBe(403);
+      expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(await counts()).toEqual({ operators: 0, changes: 0, batches: 0 });
+
+      const ok = await send(file);
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+      expect(ok.body).toMatchObject({ accepted: true, newRows: 3, batch: { status: 'SUCCEEDED', fileName: 'ops.csv', fileSha256: manifest.sha256, bySub: 'market-uploader' } });
+      expect(await counts()).toEqual({ operators: 3, changes: 3, batches: 1 });
     } finally {
-      await audit.query('alter table gateway.audit_log_offline rename to audit_log');
+      await server.stop();
     }
-    expect(result.code, result.output).toBe(3);
-    expect(result.output).toContain('nothing was imported');
-    expect(await imported()).toBe(before);
   });
 });

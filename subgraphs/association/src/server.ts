@@ -2,6 +2,7 @@ import type { GatewayKeyPair } from '@xiran/auth';
 import { createSubgraphServer, subgraphTypeDefs, type ServiceDatabase } from '@xiran/subgraph-kit';
 import { createContext } from './context';
 import { resolvers } from './resolvers';
+import { INTAKE } from './datasets';
 import { operatorDistricts } from './db/schema';
 
 /** schema.graphql, followed by the kit's intake contract. */
@@ -16,6 +17,7 @@ export function createAssociationServer(database: ServiceDatabase, gatewayKeys: 
     context: async (auth) => createContext(database.db, auth),
     database,
     gatewayKeys,
+    intake: INTAKE,
     operatorDistricts,
   });
 }

@@ -29,6 +29,7 @@ import type { ServiceDatabase } from './database';
 import { replaceMemberScope, type MemberScopeTable } from './member-scope';
 import { replaceOperatorDistricts, type OperatorDistrictTable } from './operator-districts';
 import { withheldPartsPlugin } from './withheld-parts';
+import { mountImportEndpoint, type IntakeOptions } from './intake';
 import { envPrefix, type ServiceConfig } from './config';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -47,6 +48,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   memberScope?: MemberScopeTable;
   /** Where this subgraph keeps the replicated operator→registered-district map, if its district uploaders write about operators. */
   operatorDistricts?: OperatorDistrictTable;
+  /** The department's datasets: `POST /internal/imports/:dataset`, the gateway's streamed imports. */
+  intake?: IntakeOptions;
 }
 
 export interface SubgraphServer {
@@ -169,6 +172,8 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
       }),
     );
   }
+
+  if (options.intake) mountImportEndpoint(app, { subgraph: options.name, intake: options.intake, database: options.database, authentication });
 
   let started = false;
   let apolloStarted: Promise<void> | undefined;

@@ -1,11 +1,27 @@
 export type CsvEncoding = 'AUTO' | 'UTF8' | 'GB18030';
 
+/** The encoding a file was read as (the import report's and the batch's `encoding`). */
+export type DecodedEncoding = 'UTF8' | 'UTF16LE' | 'UTF16BE' | 'GB18030';
+
 /**
  * Agency exports come as UTF-8 (often with a BOM, from Excel) or as GB18030 (from older systems
  * and Excel on Chinese Windows). AUTO reads UTF-8 when the bytes are valid UTF-8 and GB18030
  * otherwise: GB18030's multi-byte sequences are almost never valid UTF-8, so the guess is safe.
+ *
+ * Excel's "Unicode text" export is UTF-16LE with a BOM: a UTF-16 BOM (FF FE, FE FF) decides,
+ * whatever encoding was asked, as in the WHATWG decode algorithm. Neither pair can start a
+ * UTF-8 or a GB18030 file (FF is a lead byte of neither), so the BOM is never a misreading.
  */
-export function decodeCsv(bytes: Uint8Array, encoding: CsvEncoding = 'AUTO'): { text: string; encoding: 'UTF8' | 'GB18030' } {
+export function decodeCsv(bytes: Uint8Array, encoding: CsvEncoding = 'AUTO'): { text: string; encoding: DecodedEncoding } {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'UTF16LE' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'UTF16BE' : null;
+  if (utf16) {
+    try {
+      // The BOM is dropped by the decoder; an odd byte count or a lone surrogate throws.
+      return { text: new TextDecoder(utf16 === 'UTF16LE' ? 'utf-16le' : 'utf-16be', { fatal: true }).decode(bytes), encoding: utf16 };
+    } catch (error) {
+      throw new CsvUnreadable(`the file starts with a ${utf16} byte order mark but is not valid ${utf16}`, { cause: error });
+    }
+  }
   if (encoding === 'GB18030') return { text: new TextDecoder('gb18030').decode(bytes), encoding };
   try {
     // `fatal` makes invalid UTF-8 throw instead of turning into U+FFFD; the BOM is dropped.

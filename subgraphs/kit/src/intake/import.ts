@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { badUserInput } from '@xiran/common';
 import type { Database } from '../database';
 import { newBatchId, recordBatch } from './batch';
-import { CsvUnreadable, decodeCsv, parseCsv, type CsvEncoding } from './csv';
+import { CsvUnreadable, decodeCsv, parseCsv, type CsvEncoding, type DecodedEncoding } from './csv';
 import { recordKey, validateRecord, type DatasetDefinition, type Writer } from './dataset';
 import { openStage, type MergeCounts, type Stage, type StagedRecord } from './merge';
 import type { ImportBatchRow, IntakeTables } from './tables';
@@ -20,7 +20,7 @@ export interface ImportReport extends MergeCounts {
   dryRun: boolean;
   /** True when the file was written (or, for a dry run, would be). */
   accepted: boolean;
-  encoding: 'UTF8' | 'GB18030' | null;
+  encoding: DecodedEncoding | null;
   rejectedRows: number;
   errors: ImportRowError[];
   /** The batch written; null for a dry run. */

@@ -1,6 +1,7 @@
 export * from './batch';
 export * from './csv';
 export * from './dataset';
+export * from './http';
 export * from './import';
 export * from './merge';
 export * from './resolvers';

@@ -11,8 +11,12 @@ import { importCsv } from './import';
 import type { ChangeLogRow, ImportBatchRow, IntakeTables } from './tables';
 import { writerOf } from './upload';
 
-/** The largest CSV the import mutation takes (base64 inflates it by a third on the wire). */
-export const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
+/**
+ * The largest CSV the base64 import mutation takes, counted decoded (the file's own size, what a
+ * user sees; base64 inflates it by a third on the wire). The mutation is for small files: a larger
+ * one goes through `POST /imports/:dataset`, streamed as multipart (npm run import).
+ */
+export const MAX_BASE64_IMPORT_BYTES = 2 * 1024 * 1024;
 
 interface IntakeContext {
   db: Database;
@@ -43,12 +47,17 @@ export function findDataset(datasets: readonly DatasetDefinition[], name: string
   return dataset;
 }
 
+const tooLarge = () =>
+  badUserInput('input.contentBase64', `is larger than ${MAX_BASE64_IMPORT_BYTES / 1024 / 1024} MB decoded; send the file to POST /imports/:dataset (multipart), or use npm run import`);
+
 function decodeBase64(text: string): Buffer {
   const compact = text.replace(/\s+/g, '');
+  // Refused before decoding: 4 characters carry 3 bytes, so a longer text cannot fit.
+  if (compact.length > Math.ceil(MAX_BASE64_IMPORT_BYTES / 3) * 4) throw tooLarge();
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) throw badUserInput('input.contentBase64', 'is not base64');
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length === 0) throw badUserInput('input.contentBase64', 'is empty');
-  if (bytes.length > MAX_IMPORT_BYTES) throw badUserInput('input.contentBase64', `is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; use npm run import`);
+  if (bytes.length > MAX_BASE64_IMPORT_BYTES) throw tooLarge();
   return bytes;
 }
 
