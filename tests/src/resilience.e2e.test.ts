@@ -47,12 +47,12 @@ const FIVE_DEPARTMENTS = `query($u: ID!) { operator(uscc: $u) {
 } }`;
 
 /** A second gateway over the stack's own subgraphs, databases and grants, but `overrides` for some subgraph URLs and a short timeout. */
-async function gatewayWith(overrides: Partial<Record<HttpSubgraphName, string>>): Promise<{ url: string; server: GatewayServer }> {
+async function gatewayWith(overrides: Partial<Record<HttpSubgraphName, string>>, database = stack.gatewayDatabase.db): Promise<{ url: string; server: GatewayServer }> {
   const defaults = readGatewayConfig({});
   const subgraphTimeoutsMs = Object.fromEntries(Object.keys(defaults.subgraphTimeoutsMs).map((name) => [name, TIMEOUT_MS])) as typeof defaults.subgraphTimeoutsMs;
   const server = createGatewayServer(
     { ...defaults, host: '127.0.0.1', subgraphUrls: { ...stack.subgraphUrls, ...overrides }, subgraphTimeoutsMs },
-    { ...security, grants: stack.grants, audit: stack.audit, database: stack.gatewayDatabase.db },
+    { ...security, grants: stack.grants, audit: stack.audit, database },
   );
   const url = await server.listen(0, '127.0.0.1');
   closers.push(() => server.stop());
@@ -156,9 +156,50 @@ describe('probes', () => {
       expect((await fetch(`${base}/livez`)).status).toBe(200);
     }
   });
+
+  it("the gateway's /readyz is 503 when its own database does not answer", async () => {
+    const real = stack.gatewayDatabase.db;
+    const failing = new Proxy(real, { get: (target, key) => (key === 'execute' ? () => Promise.reject(new Error('connection lost')) : Reflect.get(target, key)) });
+    const { url } = await gatewayWith({}, failing);
+    const ready = await fetch(url.replace(/\/graphql$/, '/readyz'));
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', database: 'unavailable', schema: 'loaded' });
+    expect((await fetch(url.replace(/\/graphql$/, '/livez'))).status).toBe(200);
+  });
 });
 
 describe('shutdown', () => {
+  it('the gateway lets an in-flight request finish before it stops', async () => {
+    const { uscc, full } = await knownEverywhere();
+    // An emissions stand-in that answers the entity fetch after 800 ms.
+    let answered = 0;
+    const slow = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () =>
+        setTimeout(() => {
+          const count = (JSON.parse(body) as { variables: { representations: unknown[] } }).variables.representations.length;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ data: { _entities: Array.from({ length: count }, () => ({ emissionSummary: null })) } }));
+          answered++;
+        }, 800),
+      );
+    });
+    await new Promise<void>((done) => slow.listen(0, '127.0.0.1', done));
+    closers.push(() => new Promise((done) => slow.close(done)));
+    const { url, server } = await gatewayWith({ emissions: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql` });
+
+    const inFlight = graphql(url, FIVE_DEPARTMENTS, { u: uscc }, commerce);
+    await new Promise((done) => setTimeout(done, 200));
+    const stopped = server.stop();
+    const answer = await inFlight;
+    await stopped;
+    expect(answered).toBe(1);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.operator).toEqual({ ...full, emissionSummary: null });
+    await expect(fetch(url.replace(/\/graphql$/, '/livez'))).rejects.toThrow();
+  });
+
   it('a subgraph process stops on SIGTERM within SHUTDOWN_TIMEOUT_MS and exits 0', async () => {
     const target = databases.config('emissions').database;
     if (target.kind !== 'server') return expect.fail('this test needs DATABASE_URL (PostgreSQL)');
