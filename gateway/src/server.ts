@@ -121,6 +121,9 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process stops itself on SIGTERM/SIGINT (not ready, drain, close, exit code): Apollo's own
+    // handler would stop first and re-send the signal, cutting that short.
+    stopOnTerminationSignals: false,
     // Counted by the parser itself, so an oversized document is refused before it is built.
     parseOptions: { maxTokens: limits.document.tokens },
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),

@@ -207,7 +207,7 @@ describe('shutdown', () => {
     closers.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: resolve(import.meta.dirname, '../../subgraphs/emissions'),
-      env: { ...process.env, DATABASE_URL: target.serverUrl, EMISSIONS_DATABASE_URL: '', EMISSIONS_PORT: '0', XIRAN_DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '5000' },
+      env: { ...process.env, DATABASE_URL: target.serverUrl, EMISSIONS_DATABASE_URL: '', EMISSIONS_PORT: '0', XIRAN_DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '5000', NODE_ENV: 'development' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     closers.push(async () => child.kill('SIGKILL'));

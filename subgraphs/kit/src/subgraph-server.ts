@@ -80,6 +80,9 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const apollo = new ApolloServer<TContext & { auth: SubgraphAuth }>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // The process stops itself on SIGTERM/SIGINT (not ready, drain, close, exit code): Apollo's own
+    // handler would stop first and re-send the signal, cutting that short.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error(`[${options.name}]`, e)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
