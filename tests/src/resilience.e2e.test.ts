@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { SubgraphServer, TestDatabases } from '@xiran/subgraph-kit';
 import type { Stack } from '@xiran/tools/stack';
 import { SUBGRAPH_MODULES } from '@xiran/tools/services';
@@ -111,6 +112,26 @@ describe('a department that is down or hung', () => {
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 2000);
     expectEmissionsMissing(answer, full);
     // Not retried: the one fetch the plan sends to emissions reached it once.
+    expect(hung.requests()).toBe(1);
+  });
+
+  it('a mutation to a hung subgraph is sent once, never retried, and answered within the timeout', async () => {
+    const rows = await stack.databases.association.db.execute(sql`select uscc from association.memberships where status = 'ACTIVE' and present order by uscc limit 1`);
+    const hung = await hungServer();
+    const { url } = await gatewayWith({ association: hung.url });
+    const uploader = await bearer(security, { agency: 'association', roles: ['uploader'] });
+    const started = Date.now();
+    const answer = await graphql(
+      url,
+      'mutation($input: CreditGradeInput!) { recordCreditGrade(input: $input) { grade } }',
+      { input: { uscc: String(rows.rows[0]!.uscc), grade: 'A', validFrom: '2026-01-01', validTo: '2026-12-31' } },
+      uploader,
+    );
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+    expect(answer.data ?? null).toBeNull();
+    expect(answer.errors).toEqual([expect.objectContaining({ path: ['recordCreditGrade'], extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'association' }) })]);
+    // Wait past a second timeout: a retry would have arrived by now.
+    await new Promise((done) => setTimeout(done, TIMEOUT_MS));
     expect(hung.requests()).toBe(1);
   });
 
