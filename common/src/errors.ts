@@ -26,6 +26,11 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** Too many requests of one kind from one caller (or, unauthenticated, one address) in a window. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * A department's subgraph did not answer (refused, failed, or past its timeout): its fields are
+   * null with this error at each of them; `extensions.serviceName` names the department.
+   */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   /** Anything unexpected; the message is generic and the details stay in the server log. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

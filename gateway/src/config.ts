@@ -25,6 +25,8 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** Where each subgraph listens (`<NAME>_URL`, default http://127.0.0.1:400N/graphql). */
   subgraphUrls: Record<HttpSubgraphName, string>;
+  /** How long a call to each subgraph may take before its fields are SUBGRAPH_UNAVAILABLE (`<NAME>_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS, default 10 s). */
+  subgraphTimeoutsMs: Record<HttpSubgraphName, number>;
   limits: GatewayLimits;
 }
 
@@ -70,6 +72,12 @@ export function readGatewayLimits(env: NodeJS.ProcessEnv = process.env): Gateway
   };
 }
 
+/** Per subgraph: `<NAME>_TIMEOUT_MS` (EMISSIONS_TIMEOUT_MS, SOCIAL_INSURANCE_TIMEOUT_MS, ...), else SUBGRAPH_TIMEOUT_MS, else 10000. */
+export function readSubgraphTimeouts(env: NodeJS.ProcessEnv = process.env): Record<HttpSubgraphName, number> {
+  const fallback = count(env, 'SUBGRAPH_TIMEOUT_MS', 10_000);
+  return Object.fromEntries(HTTP_SUBGRAPHS.map(({ name }) => [name, count(env, `${name.toUpperCase().replace(/-/g, '_')}_TIMEOUT_MS`, fallback)])) as Record<HttpSubgraphName, number>;
+}
+
 /** Reads the gateway's configuration once, failing fast with the variable's name. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const port = env.PORT ? Number(env.PORT) : 4000;
@@ -85,6 +93,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port,
     supergraphPath: resolve(env.SUPERGRAPH_PATH || SUPERGRAPH_PATH),
     subgraphUrls,
+    subgraphTimeoutsMs: readSubgraphTimeouts(env),
     limits: readGatewayLimits(env),
   };
 }

@@ -3,7 +3,7 @@ import { AuditTrail } from './audit/trail';
 import { PgGrantSource, seedDefaultGrants } from './db/grant-repository';
 import { useOperatorDistrictSync } from './enforcement/operator-district-sync';
 import { OPERATOR_DISTRICT_SUBGRAPHS } from '@xiran/schema';
-import { readServiceConfig } from '@xiran/subgraph-kit';
+import { exitOnSignals, readServiceConfig, readShutdownTimeout } from '@xiran/subgraph-kit';
 import { readGatewayConfig, type GatewayConfig } from './config';
 import { assertProductionReady, exitOnConfigError } from './production';
 import { connectGatewayDatabase } from './database';
@@ -12,9 +12,11 @@ import { crossCheckInterval } from './crosscheck';
 import { describeSecurity } from './security-notice';
 
 let config!: GatewayConfig;
+let shutdownTimeout!: number;
 exitOnConfigError(() => {
   assertProductionReady(process.env, ['GATEWAY_DATABASE_URL', 'DATABASE_URL']);
   config = readGatewayConfig();
+  shutdownTimeout = readShutdownTimeout();
 });
 const callerKeys = await loadCallerKeys();
 const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: true });
@@ -40,15 +42,15 @@ void server.memberScope.start().catch((error) => console.error('[member-scope] f
 void operatorDistrictSync.start().catch((error) => console.error('[operator-districts] first sync failed; retrying on schedule', error));
 console.log(`洗染在线 gateway ready at ${url} (Apollo Sandbox), offline IDE at ${url.replace(/graphql$/, 'graphiql')}`);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    grants.stop();
-    server.memberScope.stop();
-    void operatorDistrictSync.stop();
-    void server
-      .stop()
-      .then(() => stopCheckpoints())
-      .then(() => database.close())
-      .finally(() => process.exit(0));
-  });
-}
+// SIGINT / SIGTERM: /readyz 503, the schedules stopped, in-flight requests drained, the last
+// checkpoint signed, the pool closed; exit 0 if all of it finished within SHUTDOWN_TIMEOUT_MS.
+exitOnSignals(
+  [
+    { name: 'readiness', run: () => server.markNotReady() },
+    { name: 'schedules', run: () => Promise.all([grants.stop(), server.memberScope.stop(), operatorDistrictSync.stop()]) },
+    { name: 'http server', run: () => server.stop() },
+    { name: 'audit checkpoint', run: () => stopCheckpoints() },
+    { name: 'database', run: () => database.close() },
+  ],
+  shutdownTimeout,
+);

@@ -9,6 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { CallerKeys, GatewayKeyPair } from '@xiran/auth';
+import { sql } from 'drizzle-orm';
 import { ErrorCode, maskError } from '@xiran/common';
 import { useDocumentLimits } from './enforcement/document-limits';
 import { SignedDataSource } from './enforcement/signed-data-source';
@@ -45,6 +46,8 @@ export interface GatewayServer {
   httpServer: http.Server;
   /** Loads the supergraph, starts Apollo and listens (port 0: a free port). Returns the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
+  /** `/readyz` answers 503 from now on (the first step of a shutdown); `stop` implies it. */
+  markNotReady(): void;
   stop(): Promise<void>;
 }
 
@@ -90,6 +93,12 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     grants: security.grants,
     database: security.database,
   });
+  const dataSources: SignedDataSource[] = [];
+  const signedDataSource = (name: HttpSubgraphName) => {
+    const source = new SignedDataSource(name, config.subgraphUrls[name], security.gatewayKeys, config.subgraphTimeoutsMs[name]);
+    dataSources.push(source);
+    return source;
+  };
   // No runtime switch turns authorization off: the gateway is always wrapped.
   const gateway = useAuthorization(
     new ApolloGateway({
@@ -103,7 +112,7 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
           ? localDataSource(catalogueSchema(security.grants, security.database, { operatorVisible }))
           : name === 'crosscheck'
             ? localDataSource(crossCheck.schema)
-            : new SignedDataSource(name, config.subgraphUrls[name as HttpSubgraphName], security.gatewayKeys),
+            : signedDataSource(name as HttpSubgraphName),
     }),
     { audit: security.audit },
   );
@@ -118,6 +127,9 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process stops itself on SIGTERM/SIGINT (not ready, drain, close, exit code): Apollo's own
+    // handler would stop first and re-send the signal, cutting that short.
+    stopOnTerminationSignals: false,
     // Counted by the parser itself, so an oversized document is refused before it is built.
     parseOptions: { maxTokens: limits.document.tokens },
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error('[gateway]', e)),
@@ -140,6 +152,20 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
   app.get('/health', async (_req, res) => {
     const health = await checkSubgraphs(config.subgraphUrls);
     res.status(health.ok ? 200 : 503).json({ status: health.ok ? 'ok' : 'degraded', ...health });
+  });
+  // Live: the process answers. Ready: the supergraph is loaded, it is not stopping, and its own
+  // database (grants, audit trail) answers; a subgraph down costs its fields only, not readiness.
+  let accepting = false;
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const database = await security.database.execute(sql`select 1`).then(
+      () => true,
+      () => false,
+    );
+    const ready = accepting && started && database;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', service: 'gateway', schema: started ? 'loaded' : 'not loaded', accepting, database: database ? 'ok' : 'unavailable' });
   });
   app.use(graphiqlRouter());
   app.use(importRouter({ authentication, audit: security.audit, keys: security.gatewayKeys, subgraphUrls: config.subgraphUrls, maxBytes: limits.importBytes, expensive: { counter: expensive, perWindow: limits.expensive, windowSeconds: limits.windowSeconds }, afterImport: afterImport({ memberScope, onRegistryWrite: () => security.onRegistryWrite?.() }) }));
@@ -165,13 +191,20 @@ export function createGatewayServer(config: GatewayConfig, security: GatewaySecu
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve());
       });
+      accepting = true;
       return `http://${host}:${(httpServer.address() as AddressInfo).port}/graphql`;
     },
+    markNotReady() {
+      accepting = false;
+    },
     async stop() {
+      accepting = false;
       crossCheck.stop();
       memberScope.stop();
       authentication.stop();
+      // Apollo's drain plugin: stop accepting, let in-flight requests finish, then close.
       if (started) await apollo.stop();
+      await Promise.all(dataSources.map((source) => source.close()));
     },
   };
 }

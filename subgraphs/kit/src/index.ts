@@ -10,6 +10,7 @@ export * from './selection';
 export * from './service-database';
 export * from './statement-counter';
 export * from './subgraph-server';
+export * from './shutdown';
 export * from './validate';
 export * from './seed';
 export * from './testing';

@@ -31,6 +31,7 @@ import { replaceOperatorDistricts, type OperatorDistrictTable } from './operator
 import { withheldPartsPlugin } from './withheld-parts';
 import { mountImportEndpoint, type IntakeOptions } from './intake';
 import { envPrefix, type ServiceConfig } from './config';
+import { exitOnSignals, readShutdownTimeout } from './shutdown';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** The subgraph's name, as in the supergraph (`registration`, `social-insurance`, ...). */
@@ -63,10 +64,12 @@ export interface SubgraphServer {
   execute(query: string, variables?: Record<string, unknown>, auth?: SubgraphAuth): Promise<ExecutionResult>;
   /** Starts Apollo and listens; port 0 picks a free port. Returns the GraphQL URL. */
   listen(port: number, host?: string): Promise<string>;
+  /** `/readyz` answers 503 from now on (the first step of a shutdown); `stop` implies it. */
+  markNotReady(): void;
   stop(): Promise<void>;
 }
 
-/** An HTTP subgraph: POST /graphql, GET /health, GET /metrics. Creating it opens nothing. */
+/** An HTTP subgraph: POST /graphql, GET /livez, GET /readyz, GET /health, GET /metrics. Creating it opens nothing. */
 export function createSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): SubgraphServer {
   const app = express();
   const httpServer = http.createServer(app);
@@ -80,6 +83,9 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
   const apollo = new ApolloServer<TContext & { auth: SubgraphAuth }>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // The process stops itself on SIGTERM/SIGINT (not ready, drain, close, exit code): Apollo's own
+    // handler would stop first and re-send the signal, cutting that short.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskError(formatted, error, (e) => console.error(`[${options.name}]`, e)),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -93,13 +99,27 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
     ],
   });
 
-  app.get('/health', async (_req, res) => {
+  // Ready: listening, not stopping, and the database answers. Live: the process answers at all.
+  let accepting = false;
+  const databaseAnswers = async () => {
     try {
       await options.database.db.execute(sql`select 1`);
-      res.json({ status: 'ok', service: options.name });
+      return true;
     } catch {
-      res.status(503).json({ status: 'unavailable', service: options.name });
+      return false;
     }
+  };
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok', service: options.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const database = await databaseAnswers();
+    const ready = accepting && database;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', service: options.name, accepting, database: database ? 'ok' : 'unavailable' });
+  });
+  app.get('/health', async (_req, res) => {
+    if (await databaseAnswers()) res.json({ status: 'ok', service: options.name });
+    else res.status(503).json({ status: 'unavailable', service: options.name });
   });
   app.get('/metrics', (_req, res) => {
     res.type('text/plain').send(`xiran_sql_statements_total{service="${options.name}"} ${options.database.statements.total}\n`);
@@ -222,10 +242,15 @@ export function createSubgraphServer<TContext extends BaseContext>(options: Subg
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve());
       });
+      accepting = true;
       const address = httpServer.address() as AddressInfo;
       return `http://${host}:${address.port}/graphql`;
     },
+    markNotReady() {
+      accepting = false;
+    },
     async stop() {
+      accepting = false;
       if (apolloStarted) await apollo.stop();
       else if (httpServer.listening) await new Promise((resolve) => httpServer.close(resolve));
     },
@@ -243,8 +268,9 @@ function refuseUnsigned(res: express.Response, error: unknown): void {
 }
 
 /**
- * The body of every subgraph's `index.ts`: read config, open the database, listen, and close
- * cleanly on SIGINT / SIGTERM.
+ * The body of every subgraph's `index.ts`: read config, open the database, listen, and on SIGINT /
+ * SIGTERM stop within SHUTDOWN_TIMEOUT_MS: not ready, drain in-flight requests and close, close
+ * the pool; exit 0 on a clean stop, 1 otherwise.
  */
 export async function runSubgraph(options: {
   config: ServiceConfig;
@@ -257,20 +283,21 @@ export async function runSubgraph(options: {
     console.error(`Refusing to start ${options.config.name} in production (NODE_ENV/XIRAN_ENV=production):\n  - ${problems.join('\n  - ')}`);
     process.exit(1);
   }
+  const shutdownTimeout = readShutdownTimeout();
   // GATEWAY_PUBLIC_KEY_FILE, or the dev key pair under the data folder.
   const gatewayKeys = await loadGatewayKeys(process.env, { needPrivate: false });
   const database = await options.connect(options.config);
   const server = options.create(database, gatewayKeys);
   const url = await server.listen(options.config.port, options.config.host);
   console.log(`${server.name} subgraph ready at ${url}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void server
-        .stop()
-        .then(() => database.close())
-        .finally(() => process.exit(0));
-    });
-  }
+  exitOnSignals(
+    [
+      { name: 'readiness', run: () => server.markNotReady() },
+      { name: 'http server', run: () => server.stop() },
+      { name: 'database', run: () => database.close() },
+    ],
+    shutdownTimeout,
+  );
 }
 
 /** What keeps a subgraph from running in production, each named by its variable (none outside production). */

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { dataDir, envPrefix, readPort, startEmbeddedPostgres, type DatabaseTarget } from '@xiran/subgraph-kit';
+import { dataDir, envPrefix, exitOnSignals, readPort, readShutdownTimeout, startEmbeddedPostgres, type DatabaseTarget } from '@xiran/subgraph-kit';
 import { HTTP_SUBGRAPHS } from '@xiran/schema';
 import { loadCallerKeys, loadGatewayKeys } from '@xiran/auth';
 import { describeSecurity } from '@xiran/gateway/security-notice';
 import { crossCheckInterval } from '@xiran/gateway/crosscheck';
-import { readGatewayLimits, type GatewayLimits } from '@xiran/gateway/config';
+import { readGatewayLimits, readSubgraphTimeouts, type GatewayLimits } from '@xiran/gateway/config';
 import { assertProductionReady, exitOnConfigError } from '@xiran/gateway/production';
 import { startStack } from './stack';
 
@@ -17,9 +17,13 @@ const env = process.env;
 process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 // Before anything is opened or generated: production refuses the dev secret, keys and store.
 let limits!: GatewayLimits;
+let subgraphTimeoutsMs!: ReturnType<typeof readSubgraphTimeouts>;
+let shutdownTimeout!: number;
 exitOnConfigError(() => {
   assertProductionReady(env, ['DATABASE_URL']);
   limits = readGatewayLimits(env);
+  subgraphTimeoutsMs = readSubgraphTimeouts(env);
+  shutdownTimeout = readShutdownTimeout(env);
 });
 
 let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
@@ -55,6 +59,7 @@ const stack = await startStack({
   seedIfEmpty: seedOperators,
   crossCheckMinutes: crossCheckInterval(),
   limits,
+  subgraphTimeoutsMs,
   log: (line) => console.log(line),
 });
 
@@ -64,12 +69,13 @@ console.log(`  Offline GraphiQL: ${stack.gatewayUrl.replace(/graphql$/, 'graphiq
 console.log(`  Health: ${stack.gatewayUrl.replace(/graphql$/, 'health')}`);
 console.log('  Every request needs a bearer token: npm run token -- --agency commerce (see README, "Roles and tokens").');
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log('Stopping…');
-    void stack
-      .stop()
-      .then(() => embedded?.close())
-      .finally(() => process.exit(0));
-  });
-}
+// SIGINT / SIGTERM: every /readyz 503, drain and close the gateway then the subgraphs and their
+// pools, then the embedded store; exit 0 if all of it finished within SHUTDOWN_TIMEOUT_MS.
+exitOnSignals(
+  [
+    { name: 'readiness', run: () => stack.markNotReady() },
+    { name: 'stack', run: () => stack.stop() },
+    { name: 'embedded store', run: () => embedded?.close() },
+  ],
+  shutdownTimeout,
+);

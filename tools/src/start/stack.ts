@@ -28,6 +28,8 @@ export interface StackOptions {
   crossCheckMinutes?: number;
   /** The gateway's document, body and rate limits; unset: the defaults. */
   limits?: GatewayLimits;
+  /** Per-subgraph call timeouts of the gateway (SUBGRAPH_TIMEOUT_MS, `<NAME>_TIMEOUT_MS`); unset: the defaults. */
+  subgraphTimeoutsMs?: Record<HttpSubgraphName, number>;
   log?: (line: string) => void;
 }
 
@@ -43,6 +45,8 @@ export interface Stack {
   memberScope: MemberScopeSync;
   /** The registry's operator→district map, copied to the gateway and the subgraphs (tests sync on demand after a registration). */
   operatorDistricts: ReturnType<typeof useOperatorDistrictSync>;
+  /** Every service's `/readyz` answers 503 from now on (the first step of a shutdown). */
+  markNotReady(): void;
   stop(): Promise<void>;
 }
 
@@ -111,7 +115,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log(`${module.name} subgraph at ${subgraphUrls[module.name]}`);
     }
     const defaults = readGatewayConfig({});
-    const config = { ...defaults, host, subgraphUrls, limits: options.limits ?? defaults.limits };
+    const config = { ...defaults, host, subgraphUrls, limits: options.limits ?? defaults.limits, subgraphTimeoutsMs: options.subgraphTimeoutsMs ?? defaults.subgraphTimeoutsMs };
     const districtSync = (operatorDistricts = useOperatorDistrictSync({
       keys: options.keys.gatewayKeys,
       registrationUrl: subgraphUrls.registration,
@@ -123,7 +127,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await gateway.memberScope.start();
     await districtSync.start();
     gateway.crossCheck.start(options.crossCheckMinutes ?? 0);
-    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, memberScope: gateway.memberScope, operatorDistricts: districtSync, stop };
+    const started = gateway;
+    const markNotReady = () => [started, ...subgraphs].forEach((server) => server.markNotReady());
+    return { gatewayUrl, subgraphUrls, databases, gatewayDatabase, grants, audit, crossCheck: gateway.crossCheck, memberScope: gateway.memberScope, operatorDistricts: districtSync, markNotReady, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
