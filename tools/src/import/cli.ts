@@ -2,6 +2,8 @@ import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+// The route's answer, as the gateway defines it (a type only: this client loads no workspace code).
+import type { ImportReportJson as ImportReport } from '@xiran/gateway/imports';
 
 /**
  * `npm run import -- --dataset <name> --file <path.csv> [--dry-run]`: 定期更新 from the command
@@ -74,20 +76,6 @@ form.set('encoding', values.encoding!);
 form.set('fileName', fileName);
 form.set('file', file, fileName);
 
-interface ImportReport {
-  dataset: string;
-  dryRun: boolean;
-  accepted: boolean;
-  encoding: string | null;
-  rows: number;
-  newRows: number;
-  changedRows: number;
-  unchangedRows: number;
-  absentRows: number;
-  rejectedRows: number;
-  errors: Array<{ line: number; column: string | null; reason: string }>;
-  batch: { id: string; status: string } | null;
-}
 interface Refusal {
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
 }
