@@ -223,12 +223,13 @@ describe('shutdown', () => {
 
   it('a subgraph process stops on SIGTERM within SHUTDOWN_TIMEOUT_MS and exits 0', async () => {
     const target = databases.config('emissions').database;
-    if (target.kind !== 'server') return expect.fail('this test needs DATABASE_URL (PostgreSQL)');
+    // On PostgreSQL (DATABASE_URL) a database of its own there; else its own embedded store in the temp folder.
+    const databaseUrl = target.kind === 'server' ? target.serverUrl : '';
     const dataDir = mkdtempSync(join(tmpdir(), 'xiran-shutdown-'));
     closers.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: resolve(import.meta.dirname, '../../subgraphs/emissions'),
-      env: { ...process.env, DATABASE_URL: target.serverUrl, EMISSIONS_DATABASE_URL: '', EMISSIONS_PORT: '0', XIRAN_DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '5000', NODE_ENV: 'development' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, EMISSIONS_DATABASE_URL: '', EMISSIONS_PORT: '0', XIRAN_DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '5000', NODE_ENV: 'development' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     closers.push(async () => child.kill('SIGKILL'));
