@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { CompactSign } from 'jose';
-import type { GatewayKeyPair } from '@xiran/auth';
+import type { GatewayKeyPair, Principal } from '@xiran/auth';
 import { auditCheckpoints, auditHead, auditLog } from '../db/schema';
 import { canonicalJson, entryHash, type ChainedEntry } from './chain';
 import { normaliseEntry } from './normalise';
@@ -11,6 +11,12 @@ type Db = NodePgDatabase<Record<string, unknown>>;
 
 /** What the gateway records; the trail adds seq, time and the chain. */
 export type AuditEntryInput = Omit<ChainedEntry, 'seq' | 'at' | 'prevHash'>;
+
+/** Who asked, for an entry: the request id and the caller's identity as its token gave it. */
+export function auditCaller(auth: { principal: Principal; requestId: string }, operationName: string | null) {
+  const { principal, requestId } = auth;
+  return { requestId, sub: principal.sub, agency: principal.agency, level: principal.level, district: principal.district, operationName };
+}
 
 /** Where a committed entry sits in the chain (an outcome entry names its intent by `seq`). */
 export interface AppendedEntry {

@@ -6,7 +6,7 @@ import { auditUnavailable, badUserInput } from '@xiran/common';
 import { applyRefusals, assertFilterableSchema, disclosedOperators, filterOperation, KEY_ALIAS } from './field-filter';
 import { operationHash } from '../audit/chain';
 import { checkInputScalars } from './input-scalars';
-import type { AuditTrail } from '../audit/trail';
+import { auditCaller, type AuditTrail } from '../audit/trail';
 import type { GatewayAuth } from './authentication';
 
 /** The per-request context the gateway builds; the authorization wrapper reads `auth` from it. */
@@ -58,16 +58,7 @@ export function useAuthorization(gateway: GatewayInterface, options: { audit: Au
       rewritten.operation = filtered.operation;
       rewritten.queryHash = createHash('sha256').update(source).digest('hex');
     }
-    const { principal, requestId } = context.auth;
-    const caller = {
-      requestId,
-      sub: principal.sub,
-      agency: principal.agency,
-      level: principal.level,
-      district: principal.district,
-      operationName: requestContext.operationName ?? null,
-      operationHash: askedHash,
-    };
+    const caller = { ...auditCaller(context.auth, requestContext.operationName ?? null), operationHash: askedHash };
     const refused = filtered.removed.map((r) => ({ coordinate: r.coordinate, group: r.group, code: 'FORBIDDEN' }));
     const mutation = filtered.operation.operation === 'mutation';
     // A write is traced before it happens: no committed intent entry, no write (fail closed).

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { CATALOGUE, WRITE_OPERATIONS, type GatewayKeyPair, type ImportManifest } from '@xiran/auth';
 import { ErrorCode, isPublicCode } from '@xiran/common';
 import { datasetSubgraph, DATASET_SUBGRAPHS, type HttpSubgraphName } from '@xiran/schema';
-import type { AuditTrail } from '../audit/trail';
+import { auditCaller, type AuditTrail } from '../audit/trail';
 import type { GatewayAuth, useAuthentication } from '../enforcement/authentication';
 import type { WindowCounter } from '../enforcement/rate-limit';
 import { forwardImport, type SubgraphAnswer } from './forward';
@@ -138,15 +138,8 @@ export function importRouter(options: ImportRouterOptions): express.Router {
     }
     const write = WRITE_OPERATIONS.find((w) => w.subgraph === subgraph && /^Mutation\.import[A-Z]\w*Data$/.test(w.coordinate))!;
     const field = write.coordinate.slice('Mutation.'.length);
-    const { principal, requestId } = auth;
-    const caller = {
-      requestId,
-      sub: principal.sub,
-      agency: principal.agency,
-      level: principal.level,
-      district: principal.district,
-      operationName: `POST ${IMPORTS_PATH}/${dataset}`,
-    };
+    const { principal } = auth;
+    const caller = auditCaller(auth, `POST ${IMPORTS_PATH}/${dataset}`);
     if (!catalogue.decide(write.coordinate, auth.grants, principal).allowed) {
       try {
         await options.audit.append({ ...caller, operationHash: null, kind: 'REFUSAL', disclosed: [], refused: [{ coordinate: write.coordinate, group: null, code: ErrorCode.FORBIDDEN }], detail: { dataset } });
